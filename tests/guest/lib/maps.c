@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Map kinds of the map suites and helpers to create and fill them. */
+#include <bpf/btf.h>
+#include <stddef.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maps.h"
+
+const struct rhb_map_kind rhb_map_kinds[] = {
+	{ .name = "hash", .type = BPF_MAP_TYPE_HASH, .prealloc = true },
+	{
+		.name = "hash_no_prealloc",
+		.type = BPF_MAP_TYPE_HASH,
+		.map_flags = BPF_F_NO_PREALLOC,
+	},
+	{
+		.name = "rhash",
+		.type = BPF_MAP_TYPE_RHASH,
+		.map_flags = BPF_F_NO_PREALLOC,
+	},
+};
+
+const unsigned int rhb_nr_map_kinds = sizeof(rhb_map_kinds) / sizeof(rhb_map_kinds[0]);
+
+int rhb_map_create(const struct rhb_map_kind *k, __u32 key_size, __u32 value_size,
+		   __u32 max_entries, __u32 extra_flags, struct bpf_map_create_opts *opts)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, defaults);
+
+	if (!opts)
+		opts = &defaults;
+	opts->map_flags |= k->map_flags | extra_flags;
+	return bpf_map_create(k->type, "rhb_test", key_size, value_size, max_entries, opts);
+}
+
+int rhb_map_create_ok(const struct rhb_map_kind *k, __u32 key_size, __u32 value_size,
+		      __u32 max_entries)
+{
+	int fd = rhb_map_create(k, key_size, value_size, max_entries, 0, NULL);
+
+	ck_assert_msg(fd >= 0, "[%s] create key_size %u value_size %u max_entries %u: "
+		      "expected success, got %d (errno %d: %s)", k->name, key_size,
+		      value_size, max_entries, fd, errno, strerror(errno));
+	return fd;
+}
+
+/* BTF for __u32 keys and struct rhb_locked_val values; returns the fd. */
+static int load_locked_btf(struct btf **btfp, __u32 *key_id, __u32 *value_id)
+{
+	struct btf *btf = btf__new_empty();
+	int u32_id, lock_id, val_id;
+
+	ck_assert_msg(btf, "btf__new_empty: errno %d", errno);
+	u32_id = btf__add_int(btf, "unsigned int", 4, 0);
+	ck_assert_msg(u32_id > 0, "btf__add_int: %d", u32_id);
+	/* The kernel finds the lock by this struct name and size. */
+	lock_id = btf__add_struct(btf, "bpf_spin_lock", sizeof(struct bpf_spin_lock));
+	ck_assert_msg(lock_id > 0, "btf__add_struct(bpf_spin_lock): %d", lock_id);
+	ck_assert_int_eq(btf__add_field(btf, "val", u32_id, 0, 0), 0);
+	val_id = btf__add_struct(btf, "rhb_locked_val", sizeof(struct rhb_locked_val));
+	ck_assert_msg(val_id > 0, "btf__add_struct(rhb_locked_val): %d", val_id);
+	ck_assert_int_eq(btf__add_field(btf, "lock", lock_id,
+					offsetof(struct rhb_locked_val, lock) * 8, 0), 0);
+	ck_assert_int_eq(btf__add_field(btf, "cnt", u32_id,
+					offsetof(struct rhb_locked_val, cnt) * 8, 0), 0);
+	ck_assert_msg(!btf__load_into_kernel(btf), "btf__load_into_kernel: errno %d (%s)",
+		      errno, strerror(errno));
+	*btfp = btf;
+	*key_id = u32_id;
+	*value_id = val_id;
+	return btf__fd(btf);
+}
+
+int rhb_map_create_locked(const struct rhb_map_kind *k, __u32 max_entries)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	struct btf *btf;
+	int fd;
+
+	opts.btf_fd = load_locked_btf(&btf, &opts.btf_key_type_id, &opts.btf_value_type_id);
+	fd = rhb_map_create(k, sizeof(__u32), sizeof(struct rhb_locked_val), max_entries, 0,
+			    &opts);
+	ck_assert_msg(fd >= 0, "[%s] create with spin lock value: expected success, "
+		      "got %d (errno %d: %s)", k->name, fd, errno, strerror(errno));
+	/* The map holds its own reference to the BTF. */
+	btf__free(btf);
+	return fd;
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* main() of every guest suite: glob selection, one fork per test, KTAP. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rhb_test.h"
+
+#define RHB_MAX_TESTS 512
+
+static const TTest *tests[RHB_MAX_TESTS];
+static int nr_tests;
+
+void rhb_register(const TTest *test)
+{
+	if (nr_tests == RHB_MAX_TESTS) {
+		fprintf(stderr, "rhb_test: more than %d tests\n", RHB_MAX_TESTS);
+		exit(2);
+	}
+	tests[nr_tests++] = test;
+}
+
+/* Constructors run in no promised order: sort by source line. */
+static int by_line(const void *a, const void *b)
+{
+	const TTest *x = *(const TTest * const *)a, *y = *(const TTest * const *)b;
+
+	return x->line - y->line;
+}
+
+/* kunit.py's filter: "suite_glob" or "suite_glob.test_glob". */
+static bool glob_matches(const char *glob, const char *test)
+{
+	const char *dot = strchr(glob, '.');
+	size_t suite_len = dot ? (size_t)(dot - glob) : strlen(glob);
+	char suite_glob[256];
+
+	if (suite_len >= sizeof(suite_glob))
+		return false;
+	memcpy(suite_glob, glob, suite_len);
+	suite_glob[suite_len] = '\0';
+	if (rhb_suite.explicit_only ? strcmp(suite_glob, rhb_suite.name) :
+	    fnmatch(suite_glob, rhb_suite.name, 0))
+		return false;
+	return !dot || !fnmatch(dot + 1, test, 0);
+}
+
+static bool selected(const TTest *t, int nglobs, char **globs)
+{
+	int i;
+
+	if (!nglobs)
+		return !rhb_suite.explicit_only;
+	for (i = 0; i < nglobs; i++)
+		if (glob_matches(globs[i], t->name))
+			return true;
+	return false;
+}
+
+/* Runs one test in a forked child; prints its KTAP line. Returns pass. */
+static bool run_one(const TTest *t, int index)
+{
+	Suite *s = suite_create(rhb_suite.name);
+	TCase *tc = tcase_create(t->name);
+	SRunner *sr;
+	bool pass;
+
+	/* run.sh's wall clock bounds a hung guest; KASAN runs are slow. */
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, t);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_SILENT);
+	pass = srunner_ntests_failed(sr) == 0;
+	if (!pass) {
+		TestResult **failures = srunner_failures(sr);
+
+		printf("    # %s: %s:%d: %s\n", t->name, tr_lfile(failures[0]),
+		       tr_lno(failures[0]), tr_msg(failures[0]));
+		free(failures);
+	}
+	printf("    %sok %d %s\n", pass ? "" : "not ", index, t->name);
+	fflush(stdout);
+	srunner_free(sr);
+	return pass;
+}
+
+int main(int argc, char **argv)
+{
+	bool list = argc > 1 && !strcmp(argv[1], "--list");
+	int first_glob = list ? 2 : 1;
+	int nglobs = argc - first_glob, i, planned = 0, failed = 0;
+	char **globs = argv + first_glob;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	qsort(tests, nr_tests, sizeof(tests[0]), by_line);
+	for (i = 0; i < nr_tests; i++)
+		planned += selected(tests[i], nglobs, globs);
+	if (list) {
+		for (i = 0; i < nr_tests; i++)
+			if (selected(tests[i], nglobs, globs))
+				printf("%s.%s\n", rhb_suite.name, tests[i]->name);
+		return 0;
+	}
+	if (!planned)
+		return 0;
+	printf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", rhb_suite.name, planned);
+	planned = 0;
+	for (i = 0; i < nr_tests; i++)
+		if (selected(tests[i], nglobs, globs))
+			failed += !run_one(tests[i], ++planned);
+	return failed ? 1 : 0;
+}

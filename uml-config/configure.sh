@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Writes OUTDIR/.config for one variant: ARCH=um defconfig, then common.config
+# and VARIANT.config merged with the tree's merge_config.sh, then olddefconfig.
+# Fails naming every option a fragment asks for that Kconfig dropped.
+#
+# usage: uml-config/configure.sh SRCTREE OUTDIR VARIANT [make args...]
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ $# -ge 3 ] || {
+	echo "usage: $0 SRCTREE OUTDIR VARIANT [make args...]" >&2
+	exit 2
+}
+src=$1 out=$2 variant=$3
+shift 3
+frag=$here/$variant.config
+if [ "$variant" = common ] || [ ! -f "$frag" ]; then
+	printf 'configure.sh: no variant "%s"; variants: %s\n' "$variant" \
+		"$(cd "$here" && printf "%s\n" *.config | sed -e '/^common.config$/d' -e 's/\.config$//' | tr '\n' ' ')" >&2
+	exit 2
+fi
+
+mkdir -p "$out"
+printf 'configure.sh: %s = defconfig + common.config + %s.config\n' "$variant" "$variant"
+make -s -C "$src" O="$out" ARCH=um "$@" defconfig >/dev/null
+ARCH=um "$src/scripts/kconfig/merge_config.sh" -Q -m -O "$out" "$out/.config" \
+	"$here/common.config" "$frag" >/dev/null
+make -s -C "$src" O="$out" ARCH=um "$@" olddefconfig >/dev/null
+
+# Every "CONFIG_X=v" must be in .config as asked; every "# CONFIG_X is not set"
+# must not be set to anything.
+dropped=$(
+	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)/set \1/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set/unset \1/p' \
+		"$here/common.config" "$frag" |
+		while read -r what opt; do
+			name=${opt%%=*}
+			got=$(grep -E "^$name=|^# $name is not set" "$out/.config" || echo "$name absent")
+			if [ "$what" = set ] && [ "$got" != "$opt" ]; then
+				echo "  asked $opt, got: $got"
+			elif [ "$what" = unset ] && [ "${got#"$name="}" != "$got" ]; then
+				echo "  asked $name unset, got: $got"
+			fi
+		done
+)
+if [ -n "$dropped" ]; then
+	printf 'configure.sh: Kconfig dropped options of variant %s (a dependency is missing; see "make ARCH=um O=%s menuconfig", search for the option):\n%s\n' \
+		"$variant" "$out" "$dropped" >&2
+	exit 1
+fi
