@@ -3,7 +3,7 @@
  * hash_prog: BPF_MAP_TYPE_HASH as BPF programs see it. progs/hash_prog.bpf.c
  * has one SEC("syscall") program per map operation; each case runs them with
  * BPF_PROG_TEST_RUN and checks the helpers' return codes and the map's
- * contents from both sides. Every case runs over rhb_map_kinds[] (the map's
+ * contents from both sides. Every case runs over rhb_map_kinds[] (the maps'
  * type and flags are set before load), the parity reference for RHASH.
  */
 #include <bpf/libbpf.h>
@@ -25,6 +25,8 @@ static struct hash_prog *load(const struct rhb_map_kind *k)
 		      strerror(errno));
 	ck_assert_int_eq(bpf_map__set_type(skel->maps.hash, k->type), 0);
 	ck_assert_int_eq(bpf_map__set_map_flags(skel->maps.hash, k->map_flags), 0);
+	ck_assert_int_eq(bpf_map__set_type(skel->maps.locked, k->type), 0);
+	ck_assert_int_eq(bpf_map__set_map_flags(skel->maps.locked, k->map_flags), 0);
 	err = hash_prog__load(skel);
 	ck_assert_msg(!err, "[%s] hash_prog__load: %d (%s)", k->name, err, strerror(-err));
 	ck_assert_int_eq(bpf_map__max_entries(skel->maps.hash), HASH_MAX_ENTRIES);
@@ -511,6 +513,213 @@ RHB_TEST(delete_in_full_map_frees_slot)
 		expect_ret(k, prog_delete(skel, k, 3), 0);
 		expect_ret(k, prog_update(skel, k, 100, 42, BPF_NOEXIST), 0);
 		expect_user_value(skel, k, 100, 42);
+		hash_prog__destroy(skel);
+	}
+}
+END_TEST
+
+RHB_TEST(update_existing_key_through_held_pointer_as_kind_says)
+{
+	const struct rhb_map_kind *k;
+	__u64 flags[] = { BPF_ANY, BPF_EXIST };
+	unsigned int i;
+
+	/*
+	 * A pointer from lookup, read after an update of its key in the same
+	 * run: RHASH writes the new value over the old one, HASH links a new
+	 * element and the pointer still shows the unlinked one.
+	 */
+	rhb_for_each_map_kind(k) {
+		struct hash_prog *skel = load(k);
+
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+			__u64 old = 40 + 2 * i, new = old + 1;
+
+			rhb_kassert_ok(k, bpf_map_update_elem(bpf_map__fd(skel->maps.hash),
+							 &(__u32){ 1 }, &old, BPF_ANY));
+			skel->bss->key = 1;
+			skel->bss->value = new;
+			skel->bss->flags = flags[i];
+			skel->bss->ret = 1;
+			skel->bss->found = 0;
+			run(k, skel->progs.update_held);
+			expect_ret(k, skel->bss->ret, 0);
+			ck_assert_msg(skel->bss->found_value == (k->update_in_place ? new : old),
+				      "[%s] update (flags %llu) of a key, read through a pointer taken "
+				      "before: expected the %s value %llu, got %llu", k->name,
+				      (unsigned long long)flags[i],
+				      k->update_in_place ? "new" : "old",
+				      (unsigned long long)(k->update_in_place ? new : old),
+				      (unsigned long long)skel->bss->found_value);
+			expect_user_value(skel, k, 1, new);
+		}
+		hash_prog__destroy(skel);
+	}
+}
+END_TEST
+
+/* BPF_F_LOCK and bpf_spin_lock() on a value with a spin lock (map locked) */
+
+/* Runs update_locked: @key gets cnt @cnt with @flags; returns the helper's code. */
+static long prog_update_locked(struct hash_prog *skel, const struct rhb_map_kind *k, __u32 key,
+			       __u32 cnt, __u64 flags)
+{
+	skel->bss->key = key;
+	skel->bss->value = cnt;
+	skel->bss->flags = flags;
+	skel->bss->ret = 1;
+	run(k, skel->progs.update_locked);
+	return skel->bss->ret;
+}
+
+/* Asserts from userspace (a BPF_F_LOCK lookup) that @key of locked has cnt @want. */
+static void expect_user_cnt(struct hash_prog *skel, const struct rhb_map_kind *k, __u32 key,
+			    __u32 want)
+{
+	struct rhb_locked_val got = { .cnt = ~want };
+	int err = bpf_map__lookup_elem(skel->maps.locked, &key, sizeof(key), &got, sizeof(got),
+				       BPF_F_LOCK);
+
+	ck_assert_msg(!err, "[%s] userspace BPF_F_LOCK lookup of key %u: expected cnt %u, "
+		      "got error %d", k->name, key, want, err);
+	ck_assert_msg(got.cnt == want, "[%s] userspace BPF_F_LOCK lookup of key %u: expected "
+		      "cnt %u, got %u", k->name, key, want, got.cnt);
+}
+
+static void expect_user_locked_missing(struct hash_prog *skel, const struct rhb_map_kind *k,
+				       __u32 key)
+{
+	struct rhb_locked_val got;
+	int err = bpf_map__lookup_elem(skel->maps.locked, &key, sizeof(key), &got, sizeof(got),
+				       0);
+
+	ck_assert_msg(err == -ENOENT, "[%s] userspace lookup of key %u in locked: expected "
+		      "-ENOENT, got %d", k->name, key, err);
+}
+
+RHB_TEST(f_lock_update_missing_key_inserts)
+{
+	const struct rhb_map_kind *k;
+
+	rhb_for_each_map_kind(k) {
+		struct hash_prog *skel = load(k);
+
+		expect_ret(k, prog_update_locked(skel, k, 1, 5, BPF_F_LOCK), 0);
+		expect_user_cnt(skel, k, 1, 5);
+		expect_ret(k, prog_update_locked(skel, k, 2, 6, BPF_F_LOCK | BPF_NOEXIST), 0);
+		expect_user_cnt(skel, k, 2, 6);
+		hash_prog__destroy(skel);
+	}
+}
+END_TEST
+
+RHB_TEST(f_lock_update_existing_key_overwrites)
+{
+	const struct rhb_map_kind *k;
+
+	rhb_for_each_map_kind(k) {
+		struct hash_prog *skel = load(k);
+
+		expect_ret(k, prog_update_locked(skel, k, 1, 5, BPF_NOEXIST), 0);
+		expect_ret(k, prog_update_locked(skel, k, 1, 9, BPF_F_LOCK), 0);
+		expect_user_cnt(skel, k, 1, 9);
+		expect_ret(k, prog_update_locked(skel, k, 1, 10, BPF_F_LOCK | BPF_EXIST), 0);
+		expect_user_cnt(skel, k, 1, 10);
+		hash_prog__destroy(skel);
+	}
+}
+END_TEST
+
+RHB_TEST(f_lock_update_noexist_existing_key_eexist)
+{
+	const struct rhb_map_kind *k;
+
+	rhb_for_each_map_kind(k) {
+		struct hash_prog *skel = load(k);
+
+		expect_ret(k, prog_update_locked(skel, k, 1, 5, BPF_NOEXIST), 0);
+		expect_ret(k, prog_update_locked(skel, k, 1, 9, BPF_F_LOCK | BPF_NOEXIST),
+			   -EEXIST);
+		expect_user_cnt(skel, k, 1, 5);
+		hash_prog__destroy(skel);
+	}
+}
+END_TEST
+
+RHB_TEST(f_lock_update_exist_missing_key_enoent)
+{
+	const struct rhb_map_kind *k;
+
+	rhb_for_each_map_kind(k) {
+		struct hash_prog *skel = load(k);
+
+		expect_ret(k, prog_update_locked(skel, k, 1, 9, BPF_F_LOCK | BPF_EXIST), -ENOENT);
+		expect_user_locked_missing(skel, k, 1);
+		hash_prog__destroy(skel);
+	}
+}
+END_TEST
+
+RHB_TEST(f_lock_update_bad_flags_einval)
+{
+	static const __u64 flags[] = { BPF_F_LOCK | BPF_NOEXIST | BPF_EXIST, BPF_F_LOCK | 8 };
+	const struct rhb_map_kind *k;
+	unsigned int i;
+
+	rhb_for_each_map_kind(k) {
+		struct hash_prog *skel = load(k);
+
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+			long ret = prog_update_locked(skel, k, 1, 9, flags[i]);
+
+			ck_assert_msg(ret == -EINVAL,
+				      "[%s] BPF update of locked with flags 0x%llx: expected %d, "
+				      "got %ld", k->name, (unsigned long long)flags[i], -EINVAL, ret);
+		}
+		expect_user_locked_missing(skel, k, 1);
+		hash_prog__destroy(skel);
+	}
+}
+END_TEST
+
+RHB_TEST(f_lock_update_full_map)
+{
+	const struct rhb_map_kind *k;
+	__u32 key;
+
+	/* A new key is refused, an existing one is updated under its lock. */
+	rhb_for_each_map_kind(k) {
+		struct hash_prog *skel = load(k);
+
+		for (key = 0; key < HASH_MAX_ENTRIES; key++)
+			expect_ret(k, prog_update_locked(skel, k, key, key, BPF_NOEXIST), 0);
+		expect_ret(k, prog_update_locked(skel, k, 100, 1, BPF_F_LOCK), -E2BIG);
+		expect_user_locked_missing(skel, k, 100);
+		expect_ret(k, prog_update_locked(skel, k, 3, 42, BPF_F_LOCK), 0);
+		expect_user_cnt(skel, k, 3, 42);
+		hash_prog__destroy(skel);
+	}
+}
+END_TEST
+
+RHB_TEST(spin_lock_add_sums)
+{
+	const struct rhb_map_kind *k;
+	__u32 i;
+
+	/* bpf_spin_lock() on the value's lock, then userspace reads under it. */
+	rhb_for_each_map_kind(k) {
+		struct hash_prog *skel = load(k);
+
+		expect_ret(k, prog_update_locked(skel, k, 1, 100, BPF_NOEXIST), 0);
+		for (i = 1; i <= 10; i++) {
+			skel->bss->key = 1;
+			skel->bss->value = i;
+			skel->bss->ret = 1;
+			run(k, skel->progs.add_locked);
+			expect_ret(k, skel->bss->ret, 0);
+		}
+		expect_user_cnt(skel, k, 1, 100 + 55);
 		hash_prog__destroy(skel);
 	}
 }

@@ -2,26 +2,51 @@
 /* Map kinds of the map suites and helpers to create and fill them. */
 #include <bpf/btf.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "maps.h"
 
 const struct rhb_map_kind rhb_map_kinds[] = {
-	{ .name = "hash", .type = BPF_MAP_TYPE_HASH, .prealloc = true },
+	{
+		.name = "hash",
+		.type = BPF_MAP_TYPE_HASH,
+		.prealloc = true,
+		.zero_seed = true,
+		.batch_ops = true,
+		.iter = true,
+	},
 	{
 		.name = "hash_no_prealloc",
 		.type = BPF_MAP_TYPE_HASH,
 		.map_flags = BPF_F_NO_PREALLOC,
+		.zero_seed = true,
+		.batch_ops = true,
+		.iter = true,
 	},
 	{
+		/* Batch ops and the iterator are not implemented yet. */
 		.name = "rhash",
 		.type = BPF_MAP_TYPE_RHASH,
 		.map_flags = BPF_F_NO_PREALLOC,
+		.map_extra_hint = true,
+		.update_in_place = true,
 	},
 };
 
 const unsigned int rhb_nr_map_kinds = sizeof(rhb_map_kinds) / sizeof(rhb_map_kinds[0]);
+
+const struct rhb_map_kind *rhb_map_kind(const char *name)
+{
+	const struct rhb_map_kind *k;
+
+	rhb_for_each_map_kind(k)
+		if (!strcmp(k->name, name))
+			return k;
+	ck_abort_msg("no map kind named %s in rhb_map_kinds[]", name);
+	return NULL;
+}
 
 int rhb_map_create(const struct rhb_map_kind *k, __u32 key_size, __u32 value_size,
 		   __u32 max_entries, __u32 extra_flags, struct bpf_map_create_opts *opts)
@@ -86,4 +111,43 @@ int rhb_map_create_locked(const struct rhb_map_kind *k, __u32 max_entries)
 	/* The map holds its own reference to the BTF. */
 	btf__free(btf);
 	return fd;
+}
+
+unsigned long long rhb_map_memlock(int fd)
+{
+	unsigned long long memlock = 0;
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	ck_assert_msg(f, "open %s: errno %d (%s)", path, errno, strerror(errno));
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "memlock: %llu", &memlock) == 1;
+	fclose(f);
+	ck_assert_msg(found, "%s has no memlock: line", path);
+	return memlock;
+}
+
+static unsigned long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+unsigned long long rhb_wait_memlock(int fd, unsigned long long lo, unsigned long long hi,
+				    unsigned int timeout_ms)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	unsigned long long deadline = now_ms() + timeout_ms;
+	unsigned long long memlock = rhb_map_memlock(fd);
+
+	while ((memlock < lo || memlock > hi) && now_ms() < deadline) {
+		nanosleep(&tick, NULL);
+		memlock = rhb_map_memlock(fd);
+	}
+	return memlock;
 }

@@ -26,6 +26,23 @@ struct rhb_map_kind {
 	 * per insert from bpf_mem_alloc.
 	 */
 	bool prealloc;
+	/*
+	 * map_extra is the initial size hint (RHASH); other kinds refuse any
+	 * map_extra with -EINVAL.
+	 */
+	bool map_extra_hint;
+	/* Takes BPF_F_ZERO_SEED; RHASH keeps one random seed per map: -EINVAL. */
+	bool zero_seed;
+	/*
+	 * An update of an existing key writes the new value over the old one
+	 * (RHASH); HASH links a new element and frees the old one, so a pointer
+	 * taken before the update still shows the old value.
+	 */
+	bool update_in_place;
+	/* Implements BPF_MAP_{LOOKUP,UPDATE,DELETE}_BATCH. */
+	bool batch_ops;
+	/* Walks with iter/bpf_map_elem. */
+	bool iter;
 };
 
 extern const struct rhb_map_kind rhb_map_kinds[];
@@ -33,6 +50,14 @@ extern const unsigned int rhb_nr_map_kinds;
 
 #define rhb_for_each_map_kind(k) \
 	for ((k) = rhb_map_kinds; (k) < rhb_map_kinds + rhb_nr_map_kinds; (k)++)
+
+/* The kinds for which @cond (an expression of @k) holds. */
+#define rhb_for_each_map_kind_if(k, cond)				\
+	rhb_for_each_map_kind(k)					\
+		if (!(cond)) {} else
+
+/* The kind named @name; fails the test if there is none. */
+const struct rhb_map_kind *rhb_map_kind(const char *name);
 
 /* rhb_assert_errno() that names map kind @k. */
 #define rhb_kassert_errno(k, expr, e)					\
@@ -88,5 +113,16 @@ struct rhb_locked_val {
  * it). Fails the test if creation fails.
  */
 int rhb_map_create_locked(const struct rhb_map_kind *k, __u32 max_entries);
+
+/* The map's "memlock:" in /proc/self/fdinfo: what its map_mem_usage() says. */
+unsigned long long rhb_map_memlock(int fd);
+
+/*
+ * Polls rhb_map_memlock(@fd) until it lies in [@lo, @hi] or @timeout_ms
+ * pass, for changes a kernel worker makes shortly after the operation that
+ * asked for them (rhashtable resizes). Returns the last value read.
+ */
+unsigned long long rhb_wait_memlock(int fd, unsigned long long lo, unsigned long long hi,
+				    unsigned int timeout_ms);
 
 #endif
