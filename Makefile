@@ -92,7 +92,8 @@ tree-status:
 # every new file; the new files are in paths MAINTAINERS already covers.
 series-check: $(TREE_STATE)
 	@linux/tree.sh apply-alone rhash
-	@for p in linux/*/*.patch; do [ -e "$$p" ] || continue; \
+	@# Absolute paths: checkpatch misreads a patch named linux/... as a source file.
+	@for p in $(abspath $(wildcard linux/*/*.patch)); do \
 		$(TREE)/scripts/checkpatch.pl --strict -q --no-tree --ignore FILE_PATH_CHANGES "$$p" || \
 		{ echo "series-check: $$p is not checkpatch --strict clean" >&2; exit 1; }; done
 	@echo "series-check: every patch of linux/ is checkpatch --strict clean"

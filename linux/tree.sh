@@ -196,7 +196,9 @@ cmd_export() {
 		rm -f "$here/$name"/*.patch
 		mkdir -p "$here/$name"
 		# Stable output: re-exporting unchanged commits rewrites nothing.
-		git_t format-patch -q -N --zero-commit --no-signature \
+		# A fixed signature, not none: checkpatch misreads a patch whose
+		# last hunk is not followed by the "-- " line.
+		git_t format-patch -q -N --zero-commit --signature=rhashbox \
 			-o "$here/$name" "$prev..$name"
 		(cd "$here/$name" && find . -maxdepth 1 -name '*.patch' -printf '%f\n' |
 			LC_ALL=C sort >series)
@@ -220,15 +222,16 @@ cmd_status() {
 }
 
 cmd_apply_alone() {
-	local name=${1:-} wt patch
+	local name=${1:-} patch
 	[ -n "$name" ] || die "apply-alone needs a sub-series name"
 	[ -d "$tree/.git" ] || die "no tree at $tree: run 'make tree' first"
-	wt=$(mktemp -d)
-	trap 'git_t worktree remove --force "$wt" >/dev/null 2>&1 || true; rm -rf "$wt"' EXIT
-	git_t worktree add -q --detach "$wt" base
+	# Global: the EXIT trap runs after this function's locals are gone.
+	alone_wt=$(mktemp -d)
+	trap 'git_t worktree remove --force "$alone_wt" >/dev/null 2>&1 || true; rm -rf "$alone_wt"' EXIT
+	git_t worktree add -q --detach "$alone_wt" base
 	for patch in $(series_patches "$name"); do
 		GIT_COMMITTER_NAME=rhashbox GIT_COMMITTER_EMAIL=rhashbox@localhost \
-			git -C "$wt" am -q "$here/$name/$patch" ||
+			git -C "$alone_wt" am -q "$here/$name/$patch" ||
 			die "$name/$patch does not apply on the base alone"
 	done
 	echo "tree.sh: linux/$name applies alone on the base ($(series_patches "$name" | wc -l) patches)"
