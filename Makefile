@@ -33,7 +33,7 @@ export TREE
 # Debian bookworm packages the build needs (`make deps` installs them).
 PACKAGES := linux-source-6.12 build-essential flex bison bc kmod xz-utils rsync \
 	dwarves python3 gdb clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev \
-	libcap-dev check libsubunit-dev busybox-static pkg-config shellcheck
+	libcap-dev check libsubunit-dev busybox-static pkg-config shellcheck ccache
 
 .PHONY: FORCE all help deps tree config kernel tools tests rootfs guest check \
 	export tree-status series-check clean distclean
@@ -136,14 +136,14 @@ tests: tools
 	@+$(MAKE) -s -C tests OUT=$(B)/tests TREE=$(TREE) TOOLS=$(TOOLS) CLANG=$(CLANG)
 
 rootfs: tests
-	@rootfs/build.sh $(ROOT) $(B)/tests
+	@rootfs/build.sh $(ROOT) $(B)/tests $(BPFTOOL)
 
 # Everything run.sh needs to boot VARIANT.
 guest: kernel rootfs
 
 # --- tests --------------------------------------------------------------------
-# The host tests boot the default guest: build it first.
-check: guest
+# tests/check.sh builds every variant, then tests.
+check: $(DEPS_STAMP)
 	@tests/check.sh
 
 clean:

@@ -139,6 +139,12 @@ if [ "$mode" = shell ] || [ "$gdb" = interactive ]; then
 fi
 
 mkdir -p "$results"
+# One run per variant at a time: two would write the same console log.
+exec 9>"$results/.lock"
+if ! flock -n 9; then
+	echo "run.sh: another run of variant $variant holds $results; waiting for it"
+	flock 9
+fi
 log=$results/console.log
 ulimit -c 0
 if [ -n "$gdb" ]; then

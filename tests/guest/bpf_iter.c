@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bpf_iter: iter/bpf_map_elem over the kinds of rhb_map_kinds[] that have the
- * iterator and batch ops (the cases fill maps with BPF_MAP_UPDATE_BATCH):
- * BPF_MAP_TYPE_HASH today; RHASH joins when the kernel gives it both.
- * progs/bpf_iter.bpf.c writes one struct rec per element; the cases read the
- * iterator fd and require every element exactly once, with whole-buffer
- * reads and with tiny reads that make bpf_seq_read() stop and restart the
- * walk between (and inside) records.
+ * bpf_iter: iter/bpf_map_elem over every kind of rhb_map_kinds[] (the cases
+ * fill maps with BPF_MAP_UPDATE_BATCH). progs/bpf_iter.bpf.c writes one
+ * struct rec per element; the cases read the iterator fd and require every
+ * element exactly once, with whole-buffer reads and with tiny reads that
+ * make bpf_seq_read() stop and restart the walk between (and inside)
+ * records.
  */
 #include <bpf/libbpf.h>
 #include <stdlib.h>
@@ -16,8 +15,6 @@
 #include "maps.h"
 
 RHB_SUITE("bpf_iter");
-
-#define for_each_iter_kind(k) rhb_for_each_map_kind_if(k, (k)->iter && (k)->batch_ops)
 
 /* One element as dump() writes it; seq_num is the iterator's object index. */
 struct rec {
@@ -169,7 +166,7 @@ RHB_TEST(iter_visits_each_of_64_elements_once)
 {
 	const struct rhb_map_kind *k;
 
-	for_each_iter_kind(k)
+	rhb_for_each_map_kind(k)
 		check_walk(k, 64, BIG_READ);
 }
 END_TEST
@@ -179,7 +176,7 @@ RHB_TEST(iter_visits_each_of_10000_elements_once)
 	const struct rhb_map_kind *k;
 
 	/* 160000 bytes: several seq_file buffers, several stop/start. */
-	for_each_iter_kind(k)
+	rhb_for_each_map_kind(k)
 		check_walk(k, 10000, BIG_READ);
 }
 END_TEST
@@ -189,7 +186,7 @@ RHB_TEST(iter_1_byte_reads_visit_each_element_once)
 	const struct rhb_map_kind *k;
 
 	/* Each refill shows one element: the walk restarts once per element. */
-	for_each_iter_kind(k)
+	rhb_for_each_map_kind(k)
 		check_walk(k, 1000, 1);
 }
 END_TEST
@@ -199,7 +196,7 @@ RHB_TEST(iter_7_byte_reads_visit_each_element_once)
 	const struct rhb_map_kind *k;
 
 	/* Reads straddle records; 10000 elements put several in some buckets. */
-	for_each_iter_kind(k)
+	rhb_for_each_map_kind(k)
 		check_walk(k, 10000, 7);
 }
 END_TEST
@@ -208,7 +205,7 @@ RHB_TEST(iter_empty_map_reads_0_bytes)
 {
 	const struct rhb_map_kind *k;
 
-	for_each_iter_kind(k)
+	rhb_for_each_map_kind(k)
 		check_walk(k, 0, BIG_READ);
 }
 END_TEST
@@ -218,7 +215,7 @@ RHB_TEST(iter_read_after_end_returns_0)
 	const struct rhb_map_kind *k;
 	char byte;
 
-	for_each_iter_kind(k) {
+	rhb_for_each_map_kind(k) {
 		struct bpf_iter *skel = bpf_iter__open_and_load();
 		int map_fd, iter_fd, i;
 		struct bpf_link *link;
@@ -254,7 +251,7 @@ RHB_TEST(iter_new_fd_walks_current_map)
 	__u64 value = val_of(key);
 
 	/* Each bpf_iter_create() is a new walk: it sees changes since the last. */
-	for_each_iter_kind(k) {
+	rhb_for_each_map_kind(k) {
 		struct bpf_iter *skel = bpf_iter__open_and_load();
 		int map_fd, iter_fd;
 		struct bpf_link *link;

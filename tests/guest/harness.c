@@ -45,13 +45,39 @@ RHB_TEST(warn)
 }
 END_TEST
 
+/* Sanitizer reports (kasan variant), each provoked through LKDTM. */
+static void provoke(const char *what)
+{
+	ck_assert_int_eq(rhb_write_file("/sys/kernel/debug/provoke-crash/DIRECT", what), 0);
+}
+
+RHB_TEST(kasan)
+{
+	provoke("READ_AFTER_FREE");
+}
+END_TEST
+
+RHB_TEST(lockdep)
+{
+	provoke("LOCK_INVERSION");
+}
+END_TEST
+
+/* The leak is reported by the kmemleak scan at the end of the run. */
+RHB_TEST(kmemleak)
+{
+	provoke("MEMORY_LEAK");
+}
+END_TEST
+
 /* One update of a known key: tests/host/test_gdb.sh breaks on it. */
 RHB_TEST(map_update)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	__u32 key = 0x2a2a;
 	__u64 value = 7;
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "gdb_probe", sizeof(key), sizeof(value), 4,
-				NULL);
+	int fd = bpf_map_create(BPF_MAP_TYPE_RHASH, "gdb_probe", sizeof(key), sizeof(value), 4,
+				&opts);
 
 	ck_assert_int_ge(fd, 0);
 	rhb_assert_ok(bpf_map_update_elem(fd, &key, &value, BPF_ANY));

@@ -1010,14 +1010,6 @@ END_TEST
 
 #define LARGE_VALUE_SIZE (64 * 1024)
 
-static void pattern(unsigned char *buf, size_t size, unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		buf[i] = (unsigned char)(i * 31 + seed + (i >> 8));
-}
-
 RHB_TEST(large_value_round_trip)
 {
 	static unsigned char value[LARGE_VALUE_SIZE], got[LARGE_VALUE_SIZE];
@@ -1030,7 +1022,7 @@ RHB_TEST(large_value_round_trip)
 
 		/* Insert, then overwrite: both must come back byte-exact. */
 		for (seed = 1; seed <= 2; seed++) {
-			pattern(value, sizeof(value), seed);
+			rhb_pattern(value, sizeof(value), seed);
 			memset(got, 0, sizeof(got));
 			rhb_kassert_ok(k, bpf_map_update_elem(fd, &key, value, BPF_ANY));
 			rhb_kassert_ok(k, bpf_map_lookup_elem(fd, &key, got));

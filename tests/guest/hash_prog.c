@@ -545,8 +545,8 @@ RHB_TEST(update_existing_key_through_held_pointer_as_kind_says)
 			run(k, skel->progs.update_held);
 			expect_ret(k, skel->bss->ret, 0);
 			ck_assert_msg(skel->bss->found_value == (k->update_in_place ? new : old),
-				      "[%s] update (flags %llu) of a key, read through a pointer taken "
-				      "before: expected the %s value %llu, got %llu", k->name,
+				      "[%s] update (flags %llu) of a key, read through a pointer "
+				      "taken before: expected the %s value %llu, got %llu", k->name,
 				      (unsigned long long)flags[i],
 				      k->update_in_place ? "new" : "old",
 				      (unsigned long long)(k->update_in_place ? new : old),
@@ -674,7 +674,8 @@ RHB_TEST(f_lock_update_bad_flags_einval)
 
 			ck_assert_msg(ret == -EINVAL,
 				      "[%s] BPF update of locked with flags 0x%llx: expected %d, "
-				      "got %ld", k->name, (unsigned long long)flags[i], -EINVAL, ret);
+				      "got %ld", k->name, (unsigned long long)flags[i], -EINVAL,
+				      ret);
 		}
 		expect_user_locked_missing(skel, k, 1);
 		hash_prog__destroy(skel);

@@ -1,5 +1,5 @@
 # Used by test_gdb.sh: break in the map update, print the key, go on.
-break htab_map_update_elem
+break rhtab_map_update_elem
 commands
   silent
   printf "gdb: update key=0x%x\n", *(unsigned int *)key

@@ -93,3 +93,47 @@ char *rhb_kmsg_read(int fd)
 	}
 	return out;
 }
+
+#define FAILSLAB "/sys/kernel/debug/failslab/"
+
+/* Opened before arming: once armed, opening a file would fail too. */
+static int make_it_fail_fd = -1;
+
+int rhb_failslab_arm(int times)
+{
+	/* Every allocation fails, GFP_KERNEL too, for this task only. */
+	static const char *const knobs[][2] = {
+		{ FAILSLAB "probability", "100" },
+		{ FAILSLAB "interval", "1" },
+		{ FAILSLAB "ignore-gfp-wait", "N" },
+		{ FAILSLAB "task-filter", "Y" },
+		{ FAILSLAB "verbose", "0" },
+	};
+	char n[16];
+	unsigned int i;
+	int err;
+
+	if (access(FAILSLAB, F_OK))
+		return -ENOENT;
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		err = rhb_write_file(knobs[i][0], knobs[i][1]);
+		if (err)
+			return err;
+	}
+	snprintf(n, sizeof(n), "%d", times);
+	err = rhb_write_file(FAILSLAB "times", n);
+	if (err)
+		return err;
+	if (make_it_fail_fd < 0)
+		make_it_fail_fd = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (make_it_fail_fd < 0)
+		return -errno;
+	return write(make_it_fail_fd, "1", 1) == 1 ? 0 : -errno;
+}
+
+int rhb_failslab_disarm(void)
+{
+	if (make_it_fail_fd < 0)
+		return 0;
+	return write(make_it_fail_fd, "0", 1) == 1 ? 0 : -errno;
+}

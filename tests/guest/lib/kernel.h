@@ -20,4 +20,13 @@ int rhb_unload_module(const char *name);
 int rhb_kmsg_open(void);
 char *rhb_kmsg_read(int fd);
 
+/*
+ * Fault injection (kasan variant): the next @times slab allocations of the
+ * calling task fail (-1: all of them), sleeping ones included; other tasks
+ * are untouched. Returns 0, or -ENOENT on a kernel without failslab.
+ * rhb_failslab_disarm() stops it; both return 0 or -errno.
+ */
+int rhb_failslab_arm(int times);
+int rhb_failslab_disarm(void);
+
 #endif

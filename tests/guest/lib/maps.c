@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Map kinds of the map suites and helpers to create and fill them. */
+/* Map kinds of the map suites, helpers to create and fill maps, and their memlock. */
 #include <bpf/btf.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <time.h>
@@ -14,19 +15,14 @@ const struct rhb_map_kind rhb_map_kinds[] = {
 		.type = BPF_MAP_TYPE_HASH,
 		.prealloc = true,
 		.zero_seed = true,
-		.batch_ops = true,
-		.iter = true,
 	},
 	{
 		.name = "hash_no_prealloc",
 		.type = BPF_MAP_TYPE_HASH,
 		.map_flags = BPF_F_NO_PREALLOC,
 		.zero_seed = true,
-		.batch_ops = true,
-		.iter = true,
 	},
 	{
-		/* Batch ops and the iterator are not implemented yet. */
 		.name = "rhash",
 		.type = BPF_MAP_TYPE_RHASH,
 		.map_flags = BPF_F_NO_PREALLOC,
@@ -113,6 +109,14 @@ int rhb_map_create_locked(const struct rhb_map_kind *k, __u32 max_entries)
 	return fd;
 }
 
+void rhb_pattern(unsigned char *buf, size_t size, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		buf[i] = (unsigned char)(i * 31 + seed + (i >> 8));
+}
+
 unsigned long long rhb_map_memlock(int fd)
 {
 	unsigned long long memlock = 0;
@@ -150,4 +154,74 @@ unsigned long long rhb_wait_memlock(int fd, unsigned long long lo, unsigned long
 		memlock = rhb_map_memlock(fd);
 	}
 	return memlock;
+}
+
+void rhb_rhash_mem_model(__u32 key_size, __u32 value_size, struct rhb_rhash_mem_model *m)
+{
+	/* Below 3/4 of the first table's buckets: no resize while we count. */
+	const unsigned int n = RHB_RHASH_FIRST_BUCKETS / 2;
+	const struct rhb_map_kind *k = rhb_map_kind("rhash");
+	int fd = rhb_map_create_ok(k, key_size, value_size, n);
+	unsigned char key[key_size], value[value_size];
+	unsigned long long full;
+	unsigned int i;
+
+	memset(key, 0, key_size);
+	memset(value, 0, value_size);
+	m->empty = rhb_map_memlock(fd);
+	for (i = 0; i < n; i++) {
+		key[0] = i;
+		rhb_kassert_ok(k, bpf_map_update_elem(fd, key, value, BPF_NOEXIST));
+	}
+	full = rhb_map_memlock(fd);
+	close(fd);
+	ck_assert_msg(full > m->empty && (full - m->empty) % n == 0,
+		      "[rhash] memlock %llu empty, %llu with %u elements: not a size per element",
+		      m->empty, full, n);
+	m->per_elem = (full - m->empty) / n;
+	ck_assert_msg(m->per_elem >= key_size + value_size,
+		      "[rhash] memlock counts %llu bytes per element of %u + %u bytes",
+		      m->per_elem, key_size, value_size);
+}
+
+unsigned long long rhb_rhash_memlock(const struct rhb_rhash_mem_model *m, unsigned long long n,
+				     unsigned long long buckets)
+{
+	/* Fewer buckets than the first table's wrap around and back: still right. */
+	return m->empty + n * m->per_elem +
+	       (buckets - RHB_RHASH_FIRST_BUCKETS) * sizeof(void *);
+}
+
+/* Bounds the wait for rhashtable's resize worker. */
+#define RESIZE_TIMEOUT_MS 5000
+
+void rhb_rhash_wait_grown(int fd, const struct rhb_rhash_mem_model *m, unsigned long long n)
+{
+	unsigned long long want = rhb_rhash_memlock(m, n, n);
+	unsigned long long memlock = rhb_wait_memlock(fd, want, ULLONG_MAX, RESIZE_TIMEOUT_MS);
+
+	ck_assert_msg(memlock >= want, "[rhash] memlock %llu with %llu elements, expected %llu or "
+		      "more (a bucket per element) within %d ms", memlock, n, want,
+		      RESIZE_TIMEOUT_MS);
+}
+
+void rhb_rhash_wait_shrunk(int fd, const struct rhb_rhash_mem_model *m, unsigned long long n)
+{
+	unsigned long long buckets = 4 * n > RHB_RHASH_FIRST_BUCKETS ? 4 * n :
+				     RHB_RHASH_FIRST_BUCKETS;
+	unsigned long long want = rhb_rhash_memlock(m, n, buckets);
+	unsigned long long memlock = rhb_wait_memlock(fd, 0, want, RESIZE_TIMEOUT_MS);
+
+	ck_assert_msg(memlock <= want, "[rhash] memlock %llu with %llu elements, expected %llu or "
+		      "less (%llu buckets) within %d ms", memlock, n, want, buckets,
+		      RESIZE_TIMEOUT_MS);
+}
+
+int rhb_run_socket_prog(int prog_fd, __u32 repeat)
+{
+	char pkt[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .repeat = repeat);
+
+	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
 }

@@ -4,8 +4,9 @@
  *
  * A case loops with rhb_for_each_map_kind() and names the kind in each
  * message (the rhb_kassert_* macros do it), so one case body checks every
- * kind and a failure says which kind broke. BPF_MAP_TYPE_RHASH joins
- * rhb_map_kinds[] once it exists; the HASH entries are its reference.
+ * kind and a failure says which kind broke. The HASH entries are the
+ * reference for BPF_MAP_TYPE_RHASH; where RHASH differs on purpose, a field
+ * of struct rhb_map_kind says what the kind does and the case expects that.
  */
 #ifndef RHB_MAPS_H
 #define RHB_MAPS_H
@@ -13,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "rhb_test.h"
 
@@ -39,10 +41,6 @@ struct rhb_map_kind {
 	 * taken before the update still shows the old value.
 	 */
 	bool update_in_place;
-	/* Implements BPF_MAP_{LOOKUP,UPDATE,DELETE}_BATCH. */
-	bool batch_ops;
-	/* Walks with iter/bpf_map_elem. */
-	bool iter;
 };
 
 extern const struct rhb_map_kind rhb_map_kinds[];
@@ -50,11 +48,6 @@ extern const unsigned int rhb_nr_map_kinds;
 
 #define rhb_for_each_map_kind(k) \
 	for ((k) = rhb_map_kinds; (k) < rhb_map_kinds + rhb_nr_map_kinds; (k)++)
-
-/* The kinds for which @cond (an expression of @k) holds. */
-#define rhb_for_each_map_kind_if(k, cond)				\
-	rhb_for_each_map_kind(k)					\
-		if (!(cond)) {} else
 
 /* The kind named @name; fails the test if there is none. */
 const struct rhb_map_kind *rhb_map_kind(const char *name);
@@ -114,6 +107,9 @@ struct rhb_locked_val {
  */
 int rhb_map_create_locked(const struct rhb_map_kind *k, __u32 max_entries);
 
+/* Fills @buf with bytes that depend on @seed and on their place. */
+void rhb_pattern(unsigned char *buf, size_t size, unsigned int seed);
+
 /* The map's "memlock:" in /proc/self/fdinfo: what its map_mem_usage() says. */
 unsigned long long rhb_map_memlock(int fd);
 
@@ -124,5 +120,46 @@ unsigned long long rhb_map_memlock(int fd);
  */
 unsigned long long rhb_wait_memlock(int fd, unsigned long long lo, unsigned long long hi,
 				    unsigned int timeout_ms);
+
+/*
+ * An RHASH map's memlock as rhtab_map_mem_usage() adds it up: the empty map
+ * (its first bucket table included), a fixed size per element, and the bucket
+ * tables beyond the first. rhb_rhash_mem_model() measures the first two on a
+ * scratch map of the same layout, so that a case can tell from a map's
+ * memlock and element count how large its bucket tables are.
+ */
+struct rhb_rhash_mem_model {
+	unsigned long long empty;
+	unsigned long long per_elem;
+};
+
+/* Buckets of an RHASH map's first table without a size hint (rhashtable's default). */
+#define RHB_RHASH_FIRST_BUCKETS 64
+
+void rhb_rhash_mem_model(__u32 key_size, __u32 value_size, struct rhb_rhash_mem_model *m);
+
+/*
+ * The memlock of a map of model @m with @n elements and bucket tables of
+ * @buckets buckets in all (one bucket is a pointer).
+ */
+unsigned long long rhb_rhash_memlock(const struct rhb_rhash_mem_model *m, unsigned long long n,
+				     unsigned long long buckets);
+
+/*
+ * Waits (a bounded poll) for RHASH map @fd of model @m, holding @n elements,
+ * to have grown to at least a bucket per element (rhashtable keeps at most
+ * 3/4 of them used), and fails the test if it does not in time.
+ */
+void rhb_rhash_wait_grown(int fd, const struct rhb_rhash_mem_model *m, unsigned long long n);
+
+/*
+ * Likewise for a shrink after deletes: at most 4 buckets per element
+ * (rhashtable shrinks below 3/10 use to fit 2/3 use), and no more than the
+ * first table when nearly empty.
+ */
+void rhb_rhash_wait_shrunk(int fd, const struct rhb_rhash_mem_model *m, unsigned long long n);
+
+/* Runs socket filter @prog_fd @repeat times on a 64-byte packet; 0 or -errno. */
+int rhb_run_socket_prog(int prog_fd, __u32 repeat);
 
 #endif

@@ -54,6 +54,12 @@ extern const struct rhb_suite_info rhb_suite;
 	}								\
 	START_TEST(t)
 
+/*
+ * Ends the test as skipped ("ok N test # SKIP why"): for what this kernel
+ * variant cannot do, never for a behaviour that is wrong.
+ */
+void rhb_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 /* Asserts that a libbpf/syscall call failed with exactly errno @e. */
 #define rhb_assert_errno(expr, e)					\
 	do {								\

@@ -8,6 +8,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include "count.h"
+
 char _license[] SEC("license") = "GPL";
 
 #define ALLOC_MAX_ENTRIES 100000
@@ -22,15 +24,6 @@ struct {
 	__type(value, __u64);
 } hash SEC(".maps");
 
-/* Per-CPU values come from a second, per-CPU bpf_mem_alloc cache. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, ALLOC_MAX_ENTRIES);
-	__type(key, __u32);
-	__type(value, __u64);
-} percpu_hash SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -41,25 +34,6 @@ struct {
 
 /* Next key to insert: after N runs from 0 it is N. */
 __u32 next_key;
-/* Helper calls that succeeded. */
-__u64 inserts;
-__u64 deletes;
-/* Helper calls that failed, and the errors of the first and last of them. */
-__u64 failures;
-__s64 first_err;
-__s64 last_err;
-
-static void count(long err, __u64 *ok)
-{
-	if (!err) {
-		(*ok)++;
-		return;
-	}
-	if (!failures)
-		first_err = err;
-	failures++;
-	last_err = err;
-}
 
 /* Inserts key next_key++ with value key * 3 + 1 into @map. */
 static __always_inline void insert_next(void *map)
@@ -74,13 +48,6 @@ SEC("socket")
 int insert(struct __sk_buff *skb)
 {
 	insert_next(&hash);
-	return 0;
-}
-
-SEC("socket")
-int insert_percpu(struct __sk_buff *skb)
-{
-	insert_next(&percpu_hash);
 	return 0;
 }
 
