@@ -33,10 +33,11 @@ export TREE
 # Debian bookworm packages the build needs (`make deps` installs them).
 PACKAGES := linux-source-6.12 build-essential flex bison bc kmod xz-utils rsync \
 	dwarves python3 gdb clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev \
-	libcap-dev check libsubunit-dev busybox-static pkg-config shellcheck ccache
+	libcap-dev check libsubunit-dev busybox-static pkg-config shellcheck ccache \
+	gnuplot-nox
 
 .PHONY: FORCE all help deps tree config kernel tools tests rootfs guest check \
-	export tree-status series-check clean distclean
+	export tree-status series-check series-build clean distclean
 
 all: guest
 
@@ -47,10 +48,12 @@ help:
 	@echo '  make check         the test command: host tests, then guest suites in every'
 	@echo '                     variant ($(VARIANTS)); prints "N passed, N failed"'
 	@echo '  ./run.sh --help    boot the guest and run suites (the everyday command)'
+	@echo '  ./run.sh bench     RHASH against HASH in the guest: tables, JSON, memory plot'
 	@echo
 	@echo '  make export        write the tree'"'"'s commits back to linux/ (the source of truth)'
 	@echo '  make tree-status   what $(BUILD)/linux holds that linux/ does not'
 	@echo '  make series-check  each sub-series applies alone on the base; checkpatch --strict'
+	@echo '  make series-build  build every commit of the series in order (slow)'
 	@echo '  make deps          install the Debian packages the build needs (apt-get)'
 	@echo '  make kernel        configure and build $(BUILD)/kernel/$$VARIANT/linux'
 	@echo '  make clean         remove build outputs, keep the tree ($(BUILD)/linux)'
@@ -97,6 +100,11 @@ series-check: $(TREE_STATE)
 		$(TREE)/scripts/checkpatch.pl --strict -q --no-tree --ignore FILE_PATH_CHANGES "$$p" || \
 		{ echo "series-check: $$p is not checkpatch --strict clean" >&2; exit 1; }; done
 	@echo "series-check: every patch of linux/ is checkpatch --strict clean"
+
+# Slow (every commit is a build): not part of check.
+series-build: $(KOUT)/.config
+	@$(if $(CCACHE),CC="$(CCACHE) gcc") linux/tree.sh build-each $(KOUT)/.config \
+		$(B)/kernel/series-$(VARIANT)
 
 # --- the kernel ---------------------------------------------------------------
 config: $(KOUT)/.config

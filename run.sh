@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Boots the rhashbox UML kernel and runs the guest suites: ./run.sh --help.
 set -euo pipefail
+trap 'echo "run.sh: internal error: line $LINENO exited $? (please report)" >&2' ERR
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(realpath -m "${BUILD:-$top/build}")
@@ -8,6 +9,7 @@ build=$(realpath -m "${BUILD:-$top/build}")
 usage() {
 	cat <<EOF
 usage: ./run.sh [OPTIONS] [FILTER...]
+       ./run.sh bench [--smoke] [--reps N] [OPTIONS] [GROUP...]
 
 Builds what is missing or stale (make), boots the UML kernel with the guest
 root on hostfs, runs every guest suite that FILTER selects and streams the
@@ -17,6 +19,8 @@ stall, Oops, panic); splats are printed decoded (file:line).
 
   FILTER          kunit.py-style glob "suite[.test]", e.g. hash_ops or
                   'hash_*.update_*'; several FILTERs select their union
+                  (built-in KUnit suites follow a single FILTER, and all
+                  run when there are several)
   --variant V     kernel variant: $(variants) (default: default)
   --list          list the tests FILTER selects; run nothing
   --shell         boot to an interactive guest shell ('exit' powers off)
@@ -30,6 +34,24 @@ stall, Oops, panic); splats are printed decoded (file:line).
   -h, --help      this text
 
 Results: $build/results/VARIANT/{console.log,junit.xml}.
+
+bench: BPF_MAP_TYPE_RHASH against BPF_MAP_TYPE_HASH, preallocated and with
+BPF_F_NO_PREALLOC, on the same keys in one boot, every kind in turn in every
+repetition; map operations timed in the kernel (the native map bench and
+interpreted BPF programs), KUnit off. Prints a table per workload: ns/op
+median [min..max] over the repetitions and the HASH/RHASH ratios, memory in
+MiB; then how the targets fare. Fails if the output is incomplete, an
+operation failed or the kernel splats; never on speed. --variant, --mem,
+--timeout and --no-build apply; time the default variant (no lockdep, no
+KASAN), the one with the kernel's map bench (CONFIG_BPF_MAP_BENCH). A run of
+the same variant under way is waited for; other load on the host is not.
+  GROUP           full_update update lookup insert_delete overwrite batch
+                  memory (default: all of them)
+  --reps N        repetitions of every measurement (default 5)
+  --smoke         every group once with tiny sizes (seconds), to check that
+                  the bench works; results in $build/results/bench-smoke
+Results: $build/results/bench/{console.log,report.txt,bench.json,memory.png}.
+
 Exit status: 0 pass, 1 fail (tests, splat, timeout, build), 2 bad usage.
 EOF
 }
@@ -43,6 +65,7 @@ bad_usage() {
 }
 
 variant=default mode=run gdb="" gdb_file="" timeout=600 mem=1G build_first=1
+bench=0 smoke=0 reps=""
 filters=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -71,12 +94,19 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--no-build) build_first=0 ;;
+	--smoke) smoke=1 ;;
+	--reps)
+		[ $# -ge 2 ] || bad_usage "--reps needs a count"
+		reps=$2
+		shift
+		;;
 	-h | --help)
 		usage
 		exit 0
 		;;
 	--) shift && filters+=("$@") && break ;;
 	-*) bad_usage "unknown option $1" ;;
+	bench) if [ $bench = 0 ] && [ ${#filters[@]} -eq 0 ]; then bench=1; else filters+=("$1"); fi ;;
 	*) filters+=("$1") ;;
 	esac
 	shift
@@ -91,6 +121,18 @@ for f in "${filters[@]}"; do
 	[[ $f =~ ^[][A-Za-z0-9_.*?-]+$ ]] ||
 		bad_usage "FILTER '$f': use letters, digits, _ - . and the globs * ? []"
 done
+if [ $bench = 1 ]; then
+	if [ "$mode" != run ] || [ -n "$gdb" ]; then
+		bad_usage "bench does not go with --list, --shell or --gdb"
+	fi
+	[ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]{0,2}$ ]] || bad_usage "--reps takes 1..999, not '$reps'"
+	for f in "${filters[@]}"; do
+		[[ $f =~ ^[a-z_]+$ ]] || bad_usage "bench GROUP '$f': see the list below"
+	done
+	mode=bench
+elif [ $smoke = 1 ] || [ -n "$reps" ]; then
+	bad_usage "--smoke and --reps are options of bench"
+fi
 if [ -n "$gdb_file" ] && [ ! -r "$gdb_file" ]; then
 	bad_usage "--gdb-batch: cannot read '$gdb_file'"
 fi
@@ -100,6 +142,9 @@ kout=$build/kernel/$variant
 kernel=$kout/linux
 root=$build/rootfs
 results=$build/results/$variant
+if [ $mode = bench ]; then
+	results=$build/results/bench$([ $smoke = 0 ] || echo -smoke)
+fi
 tree=$build/linux
 
 if [ "$build_first" = 1 ]; then
@@ -122,11 +167,21 @@ filter=$(
 # shellcheck disable=SC2054 # con0=fd:0,fd:1 is one argument
 cmdline=(mem="$mem" root=/dev/root rootfstype=hostfs hostfs="$root" rw init=/init
 	con=null con0=fd:0,fd:1 RHB_MODE="$mode" RHB_FILTER="$filter")
+# Built-in KUnit suites run at boot: KUnit takes one glob, so they follow a
+# single FILTER and all run when there are several.
+if [ ${#filters[@]} -eq 1 ]; then
+	cmdline+=("kunit.filter_glob=${filters[0]}")
+fi
+if [ $mode = bench ]; then
+	cmdline+=(kunit.enable=0 RHB_BENCH_SMOKE="$smoke" RHB_BENCH_REPS="$reps")
+fi
 
 # UML's own signals: page faults, timers, I/O interrupts, IPIs to itself.
 gdb_setup=(-q -nx
 	-iex "add-auto-load-safe-path $kout"
 	-iex "set pagination off"
+	-iex "set print inferior-events off"
+	-iex "set print thread-events off"
 	-ex "handle SIGSEGV SIGUSR1 SIGUSR2 SIGALRM SIGVTALRM SIGIO SIGWINCH SIGPROF SIGCHLD nostop noprint pass"
 	-ex "source $kout/vmlinux-gdb.py")
 
@@ -138,6 +193,12 @@ if [ "$mode" = shell ] || [ "$gdb" = interactive ]; then
 	exec "$kernel" "${cmdline[@]}"
 fi
 
+if [ $mode = bench ]; then
+	# Nor a run of the variant beside the bench, which it would slow down.
+	mkdir -p "$build/results/$variant"
+	exec 8>"$build/results/$variant/.lock"
+	flock -n 8 || { echo "run.sh: a run of variant $variant is under way; waiting for it" && flock 8; }
+fi
 mkdir -p "$results"
 # One run per variant at a time: two would write the same console log.
 exec 9>"$results/.lock"
@@ -196,6 +257,10 @@ verdict=0
 python3 "$top/tests/harness/console.py" "$log" --label "$variant" \
 	--junit "$results/junit.xml" --exit-code "$exit_arg" \
 	--vmlinux "$kout/vmlinux" --srctree "$tree" || verdict=1
+if [ $mode = bench ]; then
+	python3 "$top/tests/bench/report.py" "$log" --out "$results" --variant "$variant" \
+		--mem "$mem" || verdict=1
+fi
 printf 'run.sh: %s in %.1f s (console %s)\n' "$([ $verdict = 0 ] && echo PASS || echo FAIL)" \
 	"$elapsed" "$log"
 exit $verdict

@@ -12,6 +12,8 @@
 # The tree never loses work: "sync" re-applies linux/ only when the tree holds
 # nothing that linux/ does not (no unexported commit, no uncommitted edit).
 set -euo pipefail
+# Interrupted, still run the EXIT traps that remove temporary worktrees.
+trap 'exit 1' INT TERM HUP
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=${TREE:-$here/../build/linux}
@@ -26,6 +28,8 @@ usage: linux/tree.sh COMMAND     (TREE=$tree)
   export        write the tree's branches back to linux/<series>/
   status        what the tree holds that linux/ does not
   apply-alone S check that sub-series S applies alone on the pristine base
+  build-each CONFIG OUTDIR
+                build every commit of the series in order with CONFIG
   version       print the base version
 EOF
 }
@@ -237,11 +241,44 @@ cmd_apply_alone() {
 	echo "tree.sh: linux/$name applies alone on the base ($(series_patches "$name" | wc -l) patches)"
 }
 
+# Builds every commit of the series in order: each patch must build alone.
+# A worktree walks the commits; one O= directory takes CONFIG (a variant's
+# .config) and builds incrementally. Warnings in files a commit touches fail.
+cmd_build_each() {
+	local config=${1:-} out=${2:-} last commit n=0 total files
+	if [ ! -f "$config" ] || [ -z "$out" ]; then
+		die "build-each needs CONFIG and OUTDIR (build a variant first)"
+	fi
+	[ -d "$tree/.git" ] || die "no tree at $tree: run 'make tree' first"
+	last=$(series_names | tail -n 1)
+	total=$(git_t rev-list --count "base..$last")
+	mkdir -p "$out"
+	each_wt=$(mktemp -d)
+	trap 'git_t worktree remove --force "$each_wt" >/dev/null 2>&1 || true; rm -rf "$each_wt"' EXIT
+	git_t worktree add -q --detach "$each_wt" base
+	for commit in $(git_t rev-list --reverse "base..$last"); do
+		n=$((n + 1))
+		git -C "$each_wt" checkout -q --detach "$commit"
+		printf 'tree.sh: build %2d/%d %s\n' "$n" "$total" "$(git_t log -1 --format=%s "$commit")"
+		cp "$config" "$out/.config"
+		make -s -C "$each_wt" O="$out" ARCH=um ${CC:+CC="$CC"} olddefconfig >/dev/null
+		make -C "$each_wt" O="$out" ARCH=um ${CC:+CC="$CC"} -j"${JOBS:-$(nproc)}" linux \
+			>"$out/build.log" 2>&1 ||
+			die "commit ${commit:0:12} does not build: see $out/build.log"
+		files=$(git_t diff --name-only "$commit~1" "$commit" -- '*.c' '*.h' | paste -sd'|')
+		if [ -n "$files" ] && grep -E "^[^ ]*($files):[0-9]+:[0-9]+: warning:" "$out/build.log"; then
+			die "commit ${commit:0:12} adds the warnings above"
+		fi
+	done
+	echo "tree.sh: every one of the $total commits builds"
+}
+
 case ${1:-} in
 sync) cmd_sync ;;
 export) cmd_export ;;
 status) cmd_status ;;
 apply-alone) cmd_apply_alone "${2:-}" ;;
+build-each) cmd_build_each "${2:-}" "${3:-}" ;;
 version)
 	check_base_package
 	echo "$base_version"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stages the guest root: busybox-static, /init, the test suites and the
-# static bpftool (as /bin/bpftool, for the suites that drive it). UML boots
+# Stages the guest root: busybox-static, /init, the test suites, the
+# benchmark (/tests/bench/rhb_bench, ./run.sh bench) and the static bpftool
+# (as /bin/bpftool, for the suites that drive it). UML boots
 # it through hostfs, so nothing is packed into an image: a rebuilt suite is
 # live at the next boot. Kernel modules are installed by make (modules_install).
 #
@@ -25,7 +26,7 @@ if [ ! -x "$bpftool" ] || ldd "$bpftool" >/dev/null 2>&1; then
 	exit 1
 fi
 
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,root,etc,lib/modules,tests/suites}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,root,etc,lib/modules,tests/suites,tests/bench}
 ln -sfn bin "$root/sbin"
 cp -u "$busybox" "$root/bin/busybox"
 for applet in $("$busybox" --list); do
@@ -34,3 +35,4 @@ done
 install -m 755 "$here/init" "$root/init"
 cp -u "$bpftool" "$root/bin/bpftool"
 rsync -a --delete "$tests/suites/" "$root/tests/suites/"
+rsync -a "$tests/bench/rhb_bench" "$root/tests/bench/"
