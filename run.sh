@@ -137,6 +137,10 @@ if [ -n "$gdb_file" ] && [ ! -r "$gdb_file" ]; then
 	bad_usage "--gdb-batch: cannot read '$gdb_file'"
 fi
 [ -z "$gdb" ] || [ "$mode" != list ] || bad_usage "--list and --gdb do not go together"
+if [ "$mode" = list ]; then
+	# Only the names go to stdout (fd 5): progress and builds go to stderr.
+	exec 5>&1 1>&2
+fi
 
 kout=$build/kernel/$variant
 kernel=$kout/linux
@@ -171,6 +175,9 @@ cmdline=(mem="$mem" root=/dev/root rootfstype=hostfs hostfs="$root" rw init=/ini
 # single FILTER and all run when there are several.
 if [ ${#filters[@]} -eq 1 ]; then
 	cmdline+=("kunit.filter_glob=${filters[0]}")
+fi
+if [ $mode = list ]; then
+	cmdline+=(kunit.action=list)
 fi
 if [ $mode = bench ]; then
 	cmdline+=(kunit.enable=0 RHB_BENCH_SMOKE="$smoke" RHB_BENCH_REPS="$reps")
@@ -220,7 +227,11 @@ echo "run.sh: booting $variant: ${launch[*]}"
 # The guest runs in its own session so that a timeout kills all of UML's
 # processes; its console is streamed and saved.
 start=$(date +%s.%N)
-setsid "${launch[@]}" </dev/null > >(tee "$log") 2>&1 &
+if [ "$mode" = list ]; then
+	setsid "${launch[@]}" </dev/null >"$log" 2>&1 &
+else
+	setsid "${launch[@]}" </dev/null > >(tee "$log") 2>&1 &
+fi
 guest=$!
 watchdog=""
 if [ "$timeout" -gt 0 ]; then
@@ -245,6 +256,9 @@ wait
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 
 if [ "$mode" = list ]; then
+	# KUnit (kunit.action=list) and the guest suites both print suite.test.
+	tr -d '\r' <"$log" | grep -E '^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$' >&5 || true
+	[ "$status" = 0 ] || echo "run.sh: listing failed (status $status): see $log" >&2
 	exit "$status"
 fi
 exit_arg=$status

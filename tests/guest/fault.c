@@ -82,13 +82,15 @@ END_TEST
 
 RHB_TEST(lookup_and_delete_batch_enomem_loses_nothing)
 {
-	__u32 keys[NR_KEYS], count = NR_KEYS, batch;
+	__u32 keys[NR_KEYS], count, batch;
 	const struct rhb_map_kind *k;
 	__u64 values[NR_KEYS];
 	int fd, ret, err;
 
 	rhb_for_each_map_kind(k) {
 		fd = create_filled(k);
+		/* In and out: the kernel writes back how many it returned. */
+		count = NR_KEYS;
 		arm();
 		ret = bpf_map_lookup_and_delete_batch(fd, NULL, &batch, keys, values, &count,
 						      NULL);

@@ -19,7 +19,12 @@ expect_output 'FILTER'
 
 expect_status 0 run --list
 expect_output '^rhashtable\.test_rhashtable_module'
+expect_output '^bpf_rhash\.rhash_update_in_place$'
 expect_no_output '^harness\.'
+# stdout is the names alone: builds and the console go elsewhere.
+names=$(run --list 2>/dev/null)
+stray=$(grep -Ev '^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$' <<<"$names" || true)
+[ -z "$stray" ] || fail "--list printed more than names: $(head -n 3 <<<"$stray")"
 expect_status 0 run --list 'harness.p*'
 expect_output '^harness\.pass'
 expect_output '^harness\.panic'

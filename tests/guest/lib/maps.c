@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ const struct rhb_map_kind rhb_map_kinds[] = {
 		.map_flags = BPF_F_NO_PREALLOC,
 		.map_extra_hint = true,
 		.update_in_place = true,
+		.batch_cursor_is_key = true,
 	},
 };
 
@@ -107,6 +109,36 @@ int rhb_map_create_locked(const struct rhb_map_kind *k, __u32 max_entries)
 	/* The map holds its own reference to the BTF. */
 	btf__free(btf);
 	return fd;
+}
+
+void rhb_insert_range(const struct rhb_map_kind *k, int fd, __u32 first, __u32 n)
+{
+	__u32 *keys = malloc((n ? n : 1) * sizeof(*keys)), i, count = n;
+	__u64 *vals = malloc((n ? n : 1) * sizeof(*vals));
+
+	ck_assert(keys && vals);
+	for (i = 0; i < n; i++) {
+		keys[i] = first + i;
+		vals[i] = rhb_range_val(first + i);
+	}
+	ck_assert_msg(!bpf_map_update_batch(fd, keys, vals, &count, NULL) && count == n,
+		      "[%s] update_batch of keys %u..%u: %u went in, errno %d (%s)", k->name,
+		      first, first + n - 1, count, errno, strerror(errno));
+	free(vals);
+	free(keys);
+}
+
+void rhb_delete_range(const struct rhb_map_kind *k, int fd, __u32 first, __u32 n)
+{
+	__u32 *keys = malloc((n ? n : 1) * sizeof(*keys)), i, count = n;
+
+	ck_assert(keys);
+	for (i = 0; i < n; i++)
+		keys[i] = first + i;
+	ck_assert_msg(!bpf_map_delete_batch(fd, keys, &count, NULL) && count == n,
+		      "[%s] delete_batch of keys %u..%u: %u came out, errno %d (%s)", k->name,
+		      first, first + n - 1, count, errno, strerror(errno));
+	free(keys);
 }
 
 void rhb_pattern(unsigned char *buf, size_t size, unsigned int seed)

@@ -41,6 +41,13 @@ struct rhb_map_kind {
 	 * taken before the update still shows the old value.
 	 */
 	bool update_in_place;
+	/*
+	 * The lookup batch cursor is the key of the last element returned
+	 * (key_size bytes) and any count >= 1 works (RHASH); HASH's cursor is
+	 * a bucket index (4 bytes) and a count that the next bucket's
+	 * elements do not fit in gives -ENOSPC.
+	 */
+	bool batch_cursor_is_key;
 };
 
 extern const struct rhb_map_kind rhb_map_kinds[];
@@ -106,6 +113,20 @@ struct rhb_locked_val {
  * it). Fails the test if creation fails.
  */
 int rhb_map_create_locked(const struct rhb_map_kind *k, __u32 max_entries);
+
+/*
+ * Key ranges of __u32 -> __u64 maps in one BPF_MAP_UPDATE_BATCH or
+ * BPF_MAP_DELETE_BATCH call rather than a syscall per element: key @first + i
+ * (i < @n) with value rhb_range_val(key). Every element must go in (come
+ * out), or the test fails naming kind @k.
+ */
+static inline __u64 rhb_range_val(__u32 key)
+{
+	return key * 3ULL + 1;
+}
+
+void rhb_insert_range(const struct rhb_map_kind *k, int fd, __u32 first, __u32 n);
+void rhb_delete_range(const struct rhb_map_kind *k, int fd, __u32 first, __u32 n);
 
 /* Fills @buf with bytes that depend on @seed and on their place. */
 void rhb_pattern(unsigned char *buf, size_t size, unsigned int seed);

@@ -7,23 +7,9 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include "iter.h"
+
 char _license[] SEC("license") = "GPL";
-
-struct seq_file;
-
-/* The iterator's context, as in the kernel (relocated by CO-RE). */
-struct bpf_iter_meta {
-	struct seq_file *seq;
-	__u64 session_id;
-	__u64 seq_num;
-} __attribute__((preserve_access_index));
-
-struct bpf_iter__bpf_map_elem {
-	struct bpf_iter_meta *meta;
-	struct bpf_map *map;
-	void *key;
-	void *value;
-} __attribute__((preserve_access_index));
 
 /* One element as read from the iterator; struct rec of bpf_iter.c. */
 struct rec {
