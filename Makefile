@@ -52,11 +52,12 @@ help:
 	@echo
 	@echo '  make export        write the tree'"'"'s commits back to linux/ (the source of truth)'
 	@echo '  make tree-status   what $(BUILD)/linux holds that linux/ does not'
-	@echo '  make series-check  each sub-series applies alone on the base; checkpatch --strict'
+	@echo '  make series-check  linux/rhash applies alone on the base; checkpatch --strict'
 	@echo '  make series-build  build every commit of the series in order (slow)'
 	@echo '  make deps          install the Debian packages the build needs (apt-get)'
 	@echo '  make kernel        configure and build $(BUILD)/kernel/$$VARIANT/linux'
 	@echo '  make clean         remove build outputs, keep the tree ($(BUILD)/linux)'
+	@echo '  make distclean     remove all of $(BUILD), the tree too (refuses if it holds unexported work)'
 	@echo
 	@echo 'Variables: VARIANT=$(VARIANT) ($(VARIANTS)), BUILD=$(BUILD), JOBS=$(JOBS),'
 	@echo '           CCACHE=$(CCACHE), FORCE=1 (export), V=1 (verbose)'
