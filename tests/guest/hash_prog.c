@@ -23,10 +23,8 @@ static struct hash_prog *load(const struct rhb_map_kind *k)
 
 	ck_assert_msg(skel, "[%s] hash_prog__open: errno %d (%s)", k->name, errno,
 		      strerror(errno));
-	ck_assert_int_eq(bpf_map__set_type(skel->maps.hash, k->type), 0);
-	ck_assert_int_eq(bpf_map__set_map_flags(skel->maps.hash, k->map_flags), 0);
-	ck_assert_int_eq(bpf_map__set_type(skel->maps.locked, k->type), 0);
-	ck_assert_int_eq(bpf_map__set_map_flags(skel->maps.locked, k->map_flags), 0);
+	rhb_map_set_kind(skel->maps.hash, k);
+	rhb_map_set_kind(skel->maps.locked, k);
 	err = hash_prog__load(skel);
 	ck_assert_msg(!err, "[%s] hash_prog__load: %d (%s)", k->name, err, strerror(-err));
 	ck_assert_int_eq(bpf_map__max_entries(skel->maps.hash), HASH_MAX_ENTRIES);

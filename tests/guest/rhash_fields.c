@@ -46,10 +46,8 @@ static struct rhash_fields *load(const struct rhb_map_kind *k)
 	int err;
 
 	ck_assert_msg(skel, "rhash_fields__open: errno %d (%s)", errno, strerror(errno));
-	ck_assert_int_eq(bpf_map__set_type(skel->maps.locked, k->type), 0);
-	ck_assert_int_eq(bpf_map__set_map_flags(skel->maps.locked, k->map_flags), 0);
-	ck_assert_int_eq(bpf_map__set_type(skel->maps.timers, k->type), 0);
-	ck_assert_int_eq(bpf_map__set_map_flags(skel->maps.timers, k->map_flags), 0);
+	rhb_map_set_kind(skel->maps.locked, k);
+	rhb_map_set_kind(skel->maps.timers, k);
 	err = rhash_fields__load(skel);
 	ck_assert_msg(!err, "[%s] rhash_fields__load: %d (%s)", k->name, err, strerror(-err));
 	kind = k;

@@ -33,8 +33,7 @@ static struct rhash_verifier *open_one(const struct rhb_map_kind *k, const char 
 	struct rhash_verifier *skel = rhash_verifier__open();
 
 	ck_assert_msg(skel, "rhash_verifier__open: errno %d (%s)", errno, strerror(errno));
-	ck_assert_int_eq(bpf_map__set_type(skel->maps.m, k->type), 0);
-	ck_assert_int_eq(bpf_map__set_map_flags(skel->maps.m, k->map_flags), 0);
+	rhb_map_set_kind(skel->maps.m, k);
 	*progp = rhb_prog_enable(skel->obj, name, log_buf, sizeof(log_buf));
 	return skel;
 }

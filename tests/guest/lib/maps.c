@@ -68,6 +68,12 @@ int rhb_map_create_ok(const struct rhb_map_kind *k, __u32 key_size, __u32 value_
 	return fd;
 }
 
+void rhb_map_set_kind(struct bpf_map *map, const struct rhb_map_kind *k)
+{
+	ck_assert_int_eq(bpf_map__set_type(map, k->type), 0);
+	ck_assert_int_eq(bpf_map__set_map_flags(map, k->map_flags), 0);
+}
+
 /* BTF for __u32 keys and struct rhb_locked_val values; returns the fd. */
 static int load_locked_btf(struct btf **btfp, __u32 *key_id, __u32 *value_id)
 {

@@ -12,6 +12,7 @@
 #define RHB_MAPS_H
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -100,6 +101,9 @@ int rhb_map_create(const struct rhb_map_kind *k, __u32 key_size, __u32 value_siz
 /* rhb_map_create() without extras that fails the test if creation fails. */
 int rhb_map_create_ok(const struct rhb_map_kind *k, __u32 key_size, __u32 value_size,
 		      __u32 max_entries);
+
+/* Makes map @map of an opened, not yet loaded, BPF object of kind @k. */
+void rhb_map_set_kind(struct bpf_map *map, const struct rhb_map_kind *k);
 
 /* Value of the maps rhb_map_create_locked() makes: BTF-described spin lock. */
 struct rhb_locked_val {
