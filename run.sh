@@ -200,19 +200,19 @@ if [ "$mode" = shell ] || [ "$gdb" = interactive ]; then
 	exec "$kernel" "${cmdline[@]}"
 fi
 
-if [ $mode = bench ]; then
-	# Nor a run of the variant beside the bench, which it would slow down.
-	mkdir -p "$build/results/$variant"
-	exec 8>"$build/results/$variant/.lock"
-	flock -n 8 || { echo "run.sh: a run of variant $variant is under way; waiting for it" && flock 8; }
-fi
-mkdir -p "$results"
-# One run per variant at a time: two would write the same console log.
-exec 9>"$results/.lock"
-if ! flock -n 9; then
-	echo "run.sh: another run of variant $variant holds $results; waiting for it"
-	flock 9
-fi
+# Holds the lock of results directory $1 until we exit, waiting for whoever
+# holds it: two runs would write the same console log.
+hold_lock() {
+	local fd
+	mkdir -p "$1"
+	exec {fd}>"$1/.lock"
+	flock -n "$fd" && return
+	echo "run.sh: another run holds $1; waiting for it"
+	flock "$fd"
+}
+# The bench also waits for a run of its variant, which would slow it down.
+[ $mode != bench ] || hold_lock "$build/results/$variant"
+hold_lock "$results"
 log=$results/console.log
 ulimit -c 0
 if [ -n "$gdb" ]; then
