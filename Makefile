@@ -75,8 +75,9 @@ $(DEPS_STAMP): Makefile
 		if [ "$$(id -u)" != 0 ]; then \
 			echo "deps: not root: run 'sudo apt-get install" $$missing"' and make again" >&2; exit 1; \
 		fi; \
+		mkdir -p $(B); \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends $$missing >$(B)/apt.log 2>&1; } || { \
+			--no-install-recommends $$missing; } >$(B)/apt.log 2>&1 || { \
 			echo "deps: apt-get install failed (log: $(B)/apt.log):" >&2; tail -n 20 $(B)/apt.log >&2; exit 1; }; \
 	fi
 	@mkdir -p $(B) && touch $@
