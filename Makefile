@@ -6,6 +6,8 @@
 #   JOBS=<nproc>            parallel jobs of the kernel build
 #   CCACHE=ccache           compiler cache; CCACHE= builds without it
 #   FORCE=1                 with export: overwrite linux/ even if it changed
+#   FULL=1                  kernel: run kbuild's whole tree walk, not only the
+#                           objects whose sources changed (linux/build.py)
 #   V=1                     show full build commands
 
 VARIANT ?= default
@@ -14,7 +16,7 @@ JOBS ?= $(shell nproc)
 CCACHE ?= $(shell command -v ccache >/dev/null && echo ccache)
 CLANG ?= clang-19
 
-VARIANTS := $(patsubst uml-config/%.config,%,$(filter-out uml-config/common.config,$(wildcard uml-config/*.config)))
+VARIANTS := $(shell uml-config/configure.sh --list)
 ifeq ($(filter $(VARIANT),$(VARIANTS)),)
 $(error VARIANT=$(VARIANT) is not a variant; choose one of: $(VARIANTS))
 endif
@@ -25,18 +27,40 @@ KOUT := $(B)/kernel/$(VARIANT)
 ROOT := $(B)/rootfs
 TOOLS := $(B)/tools
 TREE_STATE := $(TREE)/.git/rhashbox.state
+# Clones share the compiler cache: ccache rewrites paths under BUILD relative
+# to the object directory, so a compile means the same in every clone. What
+# the objects record must not differ either: debug info names BUILD as
+# /rhashbox (run.sh tells gdb and decode_stacktrace.sh where that is), and
+# __FILE__ is relative to the tree as in any kernel build.
+export CCACHE_BASEDIR := $(B)
+DEBUG_ROOT := /rhashbox
+PREFIX_MAPS := -fdebug-prefix-map=$(B)/=$(DEBUG_ROOT)/ -fdebug-prefix-map=../../=$(DEBUG_ROOT)/ \
+	-fmacro-prefix-map=../../linux/=
+# lld links the full-debug-info kernel in a third of GNU ld's time, three
+# times per build (linux/sandbox: "um: Link with ld.lld when LD=ld.lld").
+KCC := $(if $(CCACHE),CC="$(CCACHE) gcc") LD=ld.lld
 # LOCALVERSION= keeps setlocalversion from appending "+" for a git tree.
-KMAKE = $(MAKE) -C $(TREE) O=$(KOUT) ARCH=um LOCALVERSION= $(if $(CCACHE),CC="$(CCACHE) gcc") \
-	$(if $(V),V=1,-s)
+KMAKE = $(MAKE) -C $(TREE) O=$(KOUT) ARCH=um LOCALVERSION= $(KCC) \
+	KCFLAGS="$(PREFIX_MAPS)" KAFLAGS="$(PREFIX_MAPS)"
 export TREE
+
+# Long steps run under progress.py: a status line at least every 15 s, and
+# each step's seconds for run.sh's "where the time went" line.
+PYTHON := /usr/bin/python3
+PROGRESS := $(PYTHON) tests/harness/progress.py
+# kbuild's quiet lines: objects are counted, the rest is not shown. UML has
+# no __x64_sys_* syscall wrappers, so resolve_btfids always misses the two
+# the verifier's deny list names: a known, harmless line on every link.
+KBUILD_OBJECT := ^  (CC|AS)( \[M\])? +\S+\.o$$
+KBUILD_QUIET := ^  [A-Z][A-Z0-9_-]*( \[M\])? +\S|^ln -sf |^WARN: resolve_btfids: unresolved symbol __x64_sys_exit
 
 # Debian bookworm packages the build needs (`make deps` installs them).
 PACKAGES := linux-source-6.12 build-essential flex bison bc kmod xz-utils rsync \
-	dwarves python3 gdb clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev \
+	dwarves lld python3 gdb clang-19 llvm-19 libelf-dev zlib1g-dev libzstd-dev \
 	libcap-dev check libsubunit-dev busybox-static pkg-config shellcheck ccache \
 	gnuplot-nox
 
-.PHONY: FORCE all help deps tree config kernel tools tests rootfs guest check \
+.PHONY: FORCE all help deps print-packages tree config kernel tools tests rootfs guest check \
 	export tree-status series-check series-build clean distclean
 
 all: guest
@@ -60,34 +84,39 @@ help:
 	@echo '  make distclean     remove all of $(BUILD), the tree too (refuses if it holds unexported work)'
 	@echo
 	@echo 'Variables: VARIANT=$(VARIANT) ($(VARIANTS)), BUILD=$(BUILD), JOBS=$(JOBS),'
-	@echo '           CCACHE=$(CCACHE), FORCE=1 (export), V=1 (verbose)'
+	@echo '           CCACHE=$(CCACHE), FORCE=1 (export), FULL=1 (kernel: whole kbuild walk),'
+	@echo '           V=1 (verbose)'
 	@echo 'Work on the kernel in $(BUILD)/linux on the branch of its sub-series (see README).'
 
 # --- packages -----------------------------------------------------------------
 DEPS_STAMP := $(B)/.deps
 deps: $(DEPS_STAMP)
+print-packages:
+	@echo $(PACKAGES)
 $(DEPS_STAMP): Makefile
+	@mkdir -p $(B)
 	@missing=$$(for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || echo "$$p"; \
 	done); \
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing Debian packages:" $$missing; \
 		if [ "$$(id -u)" != 0 ]; then \
-			echo "deps: not root: run 'sudo apt-get install" $$missing"' and make again" >&2; exit 1; \
+			echo "deps: not root: run 'sudo apt-get install" $$missing"', then make again" >&2; exit 1; \
 		fi; \
-		mkdir -p $(B); \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends $$missing; } >$(B)/apt.log 2>&1 || { \
-			echo "deps: apt-get install failed (log: $(B)/apt.log):" >&2; tail -n 20 $(B)/apt.log >&2; exit 1; }; \
+		$(PROGRESS) deps --count '^Setting up ' --unit 'packages set up' --log $(B)/apt.log -- \
+			sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+				--no-install-recommends "$$@"' apt $$missing || { \
+			echo "deps: apt-get failed: see the lines above. Check the network and /etc/apt/sources.list" \
+				"(apt-get update must reach Debian bookworm), then run make again." >&2; exit 1; }; \
 	fi
-	@mkdir -p $(B) && touch $@
+	@touch $@
 
 # --- the kernel tree: base + linux/ series ------------------------------------
 # tree.sh rewrites the state file only when it (re-)applies linux/: what
 # depends on it rebuilds only then. Asking it is cheap (a hash of linux/).
 tree: $(TREE_STATE)
 $(TREE_STATE): FORCE | $(DEPS_STAMP)
-	@linux/tree.sh sync
+	@$(PROGRESS) tree -- linux/tree.sh sync
 
 export:
 	@linux/tree.sh export
@@ -105,20 +134,24 @@ series-check: $(TREE_STATE)
 
 # Slow (every commit is a build): not part of check.
 series-build: $(KOUT)/.config
-	@$(if $(CCACHE),CC="$(CCACHE) gcc") linux/tree.sh build-each $(KOUT)/.config \
+	@$(KCC) linux/tree.sh build-each $(KOUT)/.config \
 		$(B)/kernel/series-$(VARIANT)
 
 # --- the kernel ---------------------------------------------------------------
 config: $(KOUT)/.config
 $(KOUT)/.config: uml-config/common.config uml-config/$(VARIANT).config $(TREE_STATE)
-	@uml-config/configure.sh $(TREE) $(KOUT) $(VARIANT) $(if $(CCACHE),CC="$(CCACHE) gcc")
+	@$(PROGRESS) config -- uml-config/configure.sh $(TREE) $(KOUT) $(VARIANT) $(KCC)
 
 # kbuild knows what changed in the tree: always ask it (a no-op walk is ~2 s).
 kernel: $(KOUT)/.config
 	@echo "make: kernel $(VARIANT) ($(KOUT)/linux)"
-	@+$(KMAKE) -j$(JOBS) all
-	@+$(KMAKE) INSTALL_MOD_PATH=$(ROOT) modules_install >/dev/null
+	@+$(PROGRESS) kernel --label 'kernel $(VARIANT)' --unit objects \
+		$(if $(V),,--count '$(KBUILD_OBJECT)' --hide '$(KBUILD_QUIET)') -- \
+		linux/build.py $(if $(FULL),--full) $(TREE) $(KOUT) -- \
+		$(KMAKE) --no-print-directory $(if $(V),V=1) -j$(JOBS)
+	@+$(KMAKE) -s INSTALL_MOD_PATH=$(ROOT) modules_install >/dev/null
 	@ln -sf $(TREE)/scripts/gdb/vmlinux-gdb.py $(KOUT)/vmlinux-gdb.py 2>/dev/null || true
+	@echo 'set substitute-path $(DEBUG_ROOT) $(B)' >$(KOUT)/paths.gdb
 
 # --- userspace toolchain from the patched tree: libbpf, bpftool ---------------
 LIBBPF := $(TOOLS)/libbpf/libbpf.a
@@ -130,23 +163,25 @@ tools: $(LIBBPF) $(BPFTOOL)
 $(LIBBPF): $(TREE_STATE)
 	@echo "make: libbpf (static, from the tree)"
 	@mkdir -p $(TOOLS)/libbpf
-	@+$(MAKE) -s -C $(TREE)/tools/lib/bpf OUTPUT=$(TOOLS)/libbpf/ BUILD_STATIC_ONLY=1 \
-		DESTDIR=$(TOOLS)/libbpf prefix=/usr all install_headers >/dev/null
+	@+$(PROGRESS) tools --label 'tools: libbpf' --log $(TOOLS)/libbpf/build.log -- \
+		$(MAKE) -s -C $(TREE)/tools/lib/bpf OUTPUT=$(TOOLS)/libbpf/ BUILD_STATIC_ONLY=1 \
+		DESTDIR=$(TOOLS)/libbpf prefix=/usr all install_headers
 	@touch $@
 $(BPFTOOL): $(TREE_STATE)
 	@echo "make: bpftool (static, from the tree)"
 	@mkdir -p $(TOOLS)/bpftool
-	@+$(MAKE) -s -C $(TREE)/tools/bpf/bpftool OUTPUT=$(TOOLS)/bpftool/ \
-		EXTRA_LDFLAGS=-static CLANG=$(CLANG) >$(TOOLS)/bpftool/build.log 2>&1 || { \
-		tail -n 30 $(TOOLS)/bpftool/build.log >&2; exit 1; }
+	@+$(PROGRESS) tools --label 'tools: bpftool' --log $(TOOLS)/bpftool/build.log -- \
+		$(MAKE) -s -C $(TREE)/tools/bpf/bpftool OUTPUT=$(TOOLS)/bpftool/ \
+		EXTRA_LDFLAGS=-static CLANG=$(CLANG)
 	@touch $@
 
 # --- guest tests and the guest root -------------------------------------------
 tests: tools
-	@+$(MAKE) -s -C tests OUT=$(B)/tests TREE=$(TREE) TOOLS=$(TOOLS) CLANG=$(CLANG)
+	@+$(PROGRESS) tests -- $(MAKE) -s -C tests OUT=$(B)/tests TREE=$(TREE) TOOLS=$(TOOLS) \
+		CLANG=$(CLANG)
 
 rootfs: tests
-	@rootfs/build.sh $(ROOT) $(B)/tests $(BPFTOOL)
+	@$(PROGRESS) rootfs -- rootfs/build.sh $(ROOT) $(B)/tests $(BPFTOOL)
 
 # Everything run.sh needs to boot VARIANT.
 guest: kernel rootfs
@@ -154,7 +189,7 @@ guest: kernel rootfs
 # --- tests --------------------------------------------------------------------
 # tests/check.sh builds every variant, then tests.
 check: $(DEPS_STAMP)
-	@tests/check.sh
+	@BUILD=$(B) tests/check.sh
 
 clean:
 	rm -rf $(B)/kernel $(B)/tools $(B)/tests $(B)/rootfs $(B)/results

@@ -157,8 +157,8 @@ create_tree() {
 
 cmd_sync() {
 	check_base_package
-	printf 'tree.sh: base %s\n' "$base_version"
 	if [ ! -d "$tree/.git" ]; then
+		printf 'tree.sh: base %s\n' "$base_version"
 		create_tree
 		return
 	fi
@@ -179,7 +179,7 @@ tree.sh: nothing was touched. Either
 EOF
 		exit 1
 	fi
-	printf 'tree.sh: linux/ changed: re-applying the series\n'
+	printf 'tree.sh: linux/ changed: re-applying the series on base %s\n' "$base_version"
 	git_t checkout -q --detach base
 	apply_series
 }
@@ -261,8 +261,8 @@ cmd_build_each() {
 		git -C "$each_wt" checkout -q --detach "$commit"
 		printf 'tree.sh: build %2d/%d %s\n' "$n" "$total" "$(git_t log -1 --format=%s "$commit")"
 		cp "$config" "$out/.config"
-		make -s -C "$each_wt" O="$out" ARCH=um ${CC:+CC="$CC"} olddefconfig >/dev/null
-		make -C "$each_wt" O="$out" ARCH=um ${CC:+CC="$CC"} -j"${JOBS:-$(nproc)}" linux \
+		make -s -C "$each_wt" O="$out" ARCH=um ${CC:+CC="$CC"} ${LD:+LD="$LD"} olddefconfig >/dev/null
+		make -C "$each_wt" O="$out" ARCH=um ${CC:+CC="$CC"} ${LD:+LD="$LD"} -j"${JOBS:-$(nproc)}" linux \
 			>"$out/build.log" 2>&1 ||
 			die "commit ${commit:0:12} does not build: see $out/build.log"
 		files=$(git_t diff --name-only "$commit~1" "$commit" -- '*.c' '*.h' | paste -sd'|')

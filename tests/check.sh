@@ -1,43 +1,56 @@
 #!/usr/bin/env bash
 # The project's test command (make check): builds every variant, runs the
 # host tests of the tooling, then every guest suite in every variant. Each
-# part prints "NAME: N passed, N failed"; the last line sums them. Exit 0
-# only if every part passed.
+# part writes its verdict as JSON (tests/harness/console.py --summary); the
+# last line sums them. Exit 0 only if every part passed.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-variants=$(cd "$top/uml-config" && printf '%s\n' *.config | sed -e '/^common/d' -e 's/\.config$//')
-passed=0 failed=0 skipped=0 rc=0
+build=$(realpath -m "${BUILD:-$top/build}")
+variants=$("$top/uml-config/configure.sh" --list)
+start=$(date +%s)
+rc=0
+summaries=()
 
-# Runs one part, streaming its output, and adds its closing line to the sums.
+# part SUMMARY COMMAND...: runs one part; its verdict is in SUMMARY.
 part() {
-	local out line
-	out=$(mktemp)
-	"$@" 2>&1 | tee "$out" || rc=1
-	line=$(grep -E '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1) ||
-		{
-			echo "check: '$*' printed no results line"
-			failed=$((failed + 1))
-			rc=1
-		}
-	rm -f "$out"
-	[[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)? ]] || return 0
-	passed=$((passed + BASH_REMATCH[1]))
-	failed=$((failed + BASH_REMATCH[2]))
-	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
+	local summary=$1
+	shift
+	rm -f "$summary"
+	"$@" || rc=1
+	summaries+=("$summary")
 }
 
 # Every variant first: the host tests boot both.
 for v in $variants; do
 	echo "check: make VARIANT=$v guest"
-	make -s -C "$top" VARIANT="$v" guest || {
+	make -s -C "$top" BUILD="$build" VARIANT="$v" guest || {
 		echo "check: the $v variant does not build (see above); nothing was tested"
 		exit 1
 	}
 done
-part "$top/tests/host/run.sh"
+part "$build/results/host/summary.json" "$top/tests/host/run.sh" --summary "$build/results/host/summary.json"
 for v in $variants; do
-	part "$top/run.sh" --no-build --variant "$v"
+	part "$build/results/$v/summary.json" "$top/run.sh" --no-build --variant "$v"
 done
-echo "check: $passed passed, $failed failed, $skipped skipped"
+
+/usr/bin/python3 - "$(($(date +%s) - start))" "${summaries[@]}" <<'EOF' || rc=1
+import json, sys
+seconds, paths = int(sys.argv[1]), sys.argv[2:]
+total = {'passed': 0, 'failed': 0, 'skipped': 0}
+parts = []
+for path in paths:
+    try:
+        doc = json.load(open(path))
+    except (OSError, ValueError) as err:
+        print(f'check: no verdict in {path} ({err}): that part failed before judging')
+        total['failed'] += 1
+        continue
+    for k in total:
+        total[k] += doc[k]
+    parts.append(f"{doc['label']} {doc['verdict']}")
+print(f"check: {', '.join(parts)} in {seconds // 60}:{seconds % 60:02d}")
+print(f"check: {total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+sys.exit(1 if total['failed'] or len(parts) < len(paths) else 0)
+EOF
 exit $rc

@@ -1,46 +1,176 @@
 #!/usr/bin/env bash
-# The figures of the edit loop, measured here and now: no-op make; touch the
-# RHASH source -> rebuild -> boot -> one suite's verdict, and its parts; boot
-# to verdict of every default suite; with --cold, also a cold build of each
-# variant into a scratch BUILD (no ccache; takes minutes).
-# usage: tests/timings.sh [--cold]
+# The project's speed figures, measured here and now. Each MODE prints
+# "timings: WHAT  SECONDS s" lines (the README's Figures come from them).
+#
+# usage: tests/timings.sh [MODE...]      (no MODE: --loop)
+#   --loop      the edit loop and the suites: no-op make; touch the RHASH
+#               source -> make kernel; boot -> verdict of one suite; touch ->
+#               ./run.sh SUITE -> verdict; boot -> verdict of every default
+#               suite, in one guest and in parallel guests
+#   --kunit N   the edit loop against kunit.py's, alternated N times in one
+#               run: touch kernel/bpf/rhashtab.c -> ./run.sh rhash_ops,
+#               and touch lib/rhashtable.c -> kunit.py run (its default
+#               kunitconfig, built once in BUILD/kunit); medians, ratio
+#   --cold      a cold build of each variant without ccache (scratch BUILD)
+#   --clone     a second clone of this checkout in another directory, with
+#               the compiler cache as this machine has it: its first make
+#   --fresh     a fresh machine: a Debian bookworm chroot made with
+#               debootstrap (root, network to Debian) holding git and make
+#               only; a clone inside runs ./run.sh, then make check, as the
+#               README says (about an hour). Each command's own last line
+#               says where its time went.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
-tree=${BUILD:-$top/build}/linux
-file=kernel/bpf/rhashtab.c
-suite=rhash_ops
+build=$(realpath -m "${BUILD:-$top/build}")
+tree=$build/linux
+python=/usr/bin/python3
 
+die() {
+	echo "timings: $*" >&2
+	exit 1
+}
+
+# secs CMD...: CMD's wall time in seconds, its output hidden; fails with it.
 secs() {
-	local start end
+	local start end out
+	out=$(mktemp)
 	start=$(date +%s.%N)
-	"$@" >/dev/null 2>&1 || {
-		echo "timings: '$*' failed" >&2
-		exit 1
+	"$@" >"$out" 2>&1 || {
+		tail -n 20 "$out" >&2
+		rm -f "$out"
+		die "'$*' failed (its last lines above)"
 	}
 	end=$(date +%s.%N)
+	rm -f "$out"
 	printf '%.1f' "$(echo "$end - $start" | bc)"
 }
 
-row() { printf 'timings: %-48s %6s s\n' "$1" "$2"; }
+row() { printf 'timings: %-58s %7s s\n' "$1" "$2"; }
 
-make -s guest >/dev/null
-row "no-op make" "$(secs make -s guest)"
-row "no-op kbuild of the kernel (make kernel)" "$(secs make -s kernel)"
-touch "$tree/$file"
-row "touch $file -> make kernel" "$(secs make -s kernel)"
-row "boot -> verdict of $suite (--no-build)" "$(secs ./run.sh --no-build "$suite")"
-touch "$tree/$file"
-row "touch $file -> ./run.sh $suite (verdict)" "$(secs ./run.sh "$suite")"
-row "boot -> verdict of every default suite" "$(secs ./run.sh --no-build)"
-if [ "${1:-}" = --cold ]; then
+median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+loop() {
+	local file=kernel/bpf/rhashtab.c suite=rhash_ops
+	make -s guest >/dev/null
+	row "no-op make (kernel, tools, suites, rootfs)" "$(secs make -s guest)"
+	row "no-op kbuild of the kernel (make kernel)" "$(secs make -s kernel)"
+	touch "$tree/$file"
+	row "touch $file -> make kernel" "$(secs make -s kernel)"
+	row "boot -> verdict of $suite (--no-build)" "$(secs ./run.sh --no-build "$suite")"
+	touch "$tree/$file"
+	row "touch $file -> ./run.sh $suite -> verdict" "$(secs ./run.sh "$suite")"
+	row "boot -> verdict of every default suite, one guest (-j 1)" "$(secs ./run.sh --no-build -j 1)"
+	row "boot -> verdict of every default suite, $(nproc) guests (default)" "$(secs ./run.sh --no-build)"
+}
+
+kunit() {
+	local n=$1 kdir=$build/kunit ours=() theirs=() i t
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "--kunit takes a number of rounds, not '$n'"
+	make -s guest >/dev/null
+	echo "timings: building kunit.py's UML kernel in $kdir (once)"
+	mkdir -p "$kdir"
+	kunit_py() { (cd "$tree" && "$python" tools/testing/kunit/kunit.py "$@" --build_dir="$kdir"); }
+	secs kunit_py build --jobs "$(nproc)" >/dev/null
+	for ((i = 1; i <= n; i++)); do
+		# Each loop starts from a tree its build is up to date with.
+		secs make -s guest >/dev/null
+		touch "$tree/kernel/bpf/rhashtab.c"
+		t=$(secs ./run.sh rhash_ops)
+		ours+=("$t")
+		secs kunit_py build --jobs "$(nproc)" >/dev/null
+		touch "$tree/lib/rhashtable.c"
+		theirs+=("$(secs kunit_py run --jobs "$(nproc)")")
+		row "round $i: ours, kunit.py" "$t, ${theirs[-1]}"
+	done
+	local a b
+	a=$(median <<<"${ours[*]}")
+	b=$(median <<<"${theirs[*]}")
+	row "touch kernel/bpf/rhashtab.c -> ./run.sh rhash_ops, median of $n" "$a"
+	row "touch lib/rhashtable.c -> kunit.py run, median of $n" "$b"
+	row "ratio ours / kunit.py (goal <= 0.7)" "$(echo "scale=2; $a / $b" | bc)"
+}
+
+cold() {
+	local scratch v
 	scratch=$(mktemp -d)
-	trap 'rm -rf "$scratch"' EXIT
 	mkdir -p "$scratch/build"
 	ln -s "$tree" "$scratch/build/linux"
-	for v in $(cd uml-config && printf '%s\n' *.config | sed -e '/^common/d' -e 's/\.config$//'); do
+	for v in $(uml-config/configure.sh --list); do
 		row "cold build of $v (no ccache)" \
 			"$(secs make -s BUILD="$scratch/build" VARIANT="$v" CCACHE= kernel)"
 	done
-fi
+	rm -rf "$scratch"
+}
+
+clone() {
+	local dir
+	dir=$(mktemp -d /tmp/rhashbox-clone.XXXXXX)
+	git clone -q "$top" "$dir/rhashbox"
+	row "second clone, first make (ccache shared by path)" "$(secs make -s -C "$dir/rhashbox")"
+	ccache -s | sed -n 's/^ *\(Hits\|Misses\): */timings:   ccache, all time: \1 /p'
+	rm -rf "$dir"
+}
+
+fresh() {
+	local root mnt=()
+	[ "$(id -u)" = 0 ] || die "--fresh needs root (debootstrap, chroot, mount)"
+	command -v debootstrap >/dev/null ||
+		die "--fresh needs debootstrap: apt-get install debootstrap"
+	root=$(mktemp -d /tmp/rhashbox-fresh.XXXXXX)
+	cleanup() {
+		local m
+		for m in "${mnt[@]}"; do umount -l "$m" 2>/dev/null || true; done
+		rm -rf "$root"
+	}
+	trap cleanup EXIT
+	echo "timings: debootstrap bookworm into $root (minbase, git, make)"
+	debootstrap --variant=minbase --include=git,make,ca-certificates bookworm "$root" \
+		http://deb.debian.org/debian >"$root.debootstrap.log" 2>&1 ||
+		die "debootstrap failed: $root.debootstrap.log"
+	rm -f "$root.debootstrap.log"
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	mount -t proc proc "$root/proc" && mnt=("$root/proc" "${mnt[@]}")
+	mount --rbind /dev "$root/dev" && mnt=("$root/dev" "${mnt[@]}")
+	mount -t tmpfs tmpfs "$root/dev/shm" && mnt=("$root/dev/shm" "${mnt[@]}")
+	mount -t tmpfs tmpfs "$root/tmp" && mnt=("$root/tmp" "${mnt[@]}")
+	git clone -q "$top" "$root/root/rhashbox"
+	in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		/bin/bash -c "cd /root/rhashbox && $1"; }
+	local cmd
+	for cmd in ./run.sh "make check"; do
+		echo "timings: in the chroot: $cmd"
+		local start end rc=0
+		start=$(date +%s.%N)
+		in_root "$cmd" >"$root/last.log" 2>&1 || rc=$?
+		end=$(date +%s.%N)
+		grep -E '^(run\.sh|check): ' "$root/last.log" | tail -n 3 | sed 's/^/timings:   /'
+		[ "$rc" = 0 ] || {
+			tail -n 40 "$root/last.log" >&2
+			die "'$cmd' failed in the fresh chroot (exit $rc)"
+		}
+		row "fresh machine: $cmd, from a fresh clone" "$(printf '%.0f' "$(echo "$end - $start" | bc)")"
+	done
+}
+
+[ $# -gt 0 ] || set -- --loop
+while [ $# -gt 0 ]; do
+	case $1 in
+	--loop) loop ;;
+	--kunit)
+		[ $# -ge 2 ] || die "--kunit needs a number of rounds"
+		kunit "$2"
+		shift
+		;;
+	--cold) cold ;;
+	--clone) clone ;;
+	--fresh) fresh ;;
+	-h | --help)
+		sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*) die "unknown mode $1 (tests/timings.sh --help)" ;;
+	esac
+	shift
+done

@@ -3,20 +3,34 @@
 # and VARIANT.config merged with the tree's merge_config.sh, then olddefconfig.
 # Fails naming every option a fragment asks for that Kconfig dropped.
 #
+# The variants are the fragments beside common.config; everything that needs
+# their list asks this script.
+#
 # usage: uml-config/configure.sh SRCTREE OUTDIR VARIANT [make args...]
+#        uml-config/configure.sh --list     (the variants, one per line)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+variants() {
+	local f
+	for f in "$here"/*.config; do
+		f=${f##*/}
+		[ "$f" = common.config ] || echo "${f%.config}"
+	done
+}
+if [ "${1:-}" = --list ]; then
+	variants
+	exit 0
+fi
 [ $# -ge 3 ] || {
-	echo "usage: $0 SRCTREE OUTDIR VARIANT [make args...]" >&2
+	echo "usage: $0 SRCTREE OUTDIR VARIANT [make args...] | --list" >&2
 	exit 2
 }
 src=$1 out=$2 variant=$3
 shift 3
 frag=$here/$variant.config
-if [ "$variant" = common ] || [ ! -f "$frag" ]; then
-	printf 'configure.sh: no variant "%s"; variants: %s\n' "$variant" \
-		"$(cd "$here" && printf "%s\n" *.config | sed -e '/^common.config$/d' -e 's/\.config$//' | tr '\n' ' ')" >&2
+if ! variants | grep -qx -- "$variant"; then
+	printf 'configure.sh: no variant "%s"; variants: %s\n' "$variant" "$(variants | paste -sd' ')" >&2
 	exit 2
 fi
 

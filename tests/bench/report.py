@@ -3,6 +3,7 @@
 """Turn the console of a `./run.sh bench` guest into tables, JSON and a plot.
 
 usage: report.py CONSOLE_LOG --out DIR [--variant V] [--mem SIZE]
+       report.py --groups     (the groups, GROUPS below: one place)
 
 Reads the "bench: ..." lines that tests/bench/bench.c prints (see there),
 prints a table per workload -- ns/op median [min..max] over the reps for
@@ -377,6 +378,9 @@ def host_info():
 
 
 def main():
+    if sys.argv[1:] == ['--groups']:
+        print(' '.join(GROUPS))      # the bench's groups, for tests/bench/run.sh
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('log')
     ap.add_argument('--out', required=True, type=Path)

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Judge a UML guest console log: KTAP results, kernel splats, exit status.
+"""Judge UML guest console logs: KTAP results, kernel splats, exit status.
 
-usage: console.py LOG [--label NAME] [--junit FILE] [--exit-code N|none]
-                      [--vmlinux PATH --srctree PATH]
+usage: console.py LOG... [--label NAME] [--junit FILE] [--summary FILE]
+                  [--exit-code N|none]... [--vmlinux PATH --srctree PATH]
+
+Several LOGs are the consoles of guests that ran side by side: one verdict
+over all of them, an --exit-code for each, in order.
 
 Lines may carry a printk timestamp ("[    1.234567] ", optionally followed
 by a caller id "[    T1] ") and a trailing "\\r"; both are stripped.
@@ -32,14 +35,19 @@ Its block ends at "---[ end ...]---", at the closing "====" line (KASAN),
 at the first unindented line (kmemleak object), at the first unindented line
 after a call trace, before a KTAP result/plan/version line or the next
 splat, or after 100 lines.
+Timing: the guest's init says "init: suites start at S s" (its boot) and
+"init: SUITE took S s" (untimestamped lines, not KTAP).
 Verdict: pass iff no failed test, no missing result, at least one result, no
-splat, and (with --exit-code) guest exit status 0.  Output: FAIL lines,
-SPLAT blocks (first 5, decoded with scripts/decode_stacktrace.sh when
+splat, and (with --exit-code) every guest's exit status 0.  Output: FAIL
+lines, SPLAT blocks (first 5, decoded with scripts/decode_stacktrace.sh when
 --vmlinux and --srctree are given), ERROR lines, then the closing line
-"LABEL: P passed, F failed, S skipped".  Exit status 0 pass, 1 fail, 2 usage.
+"LABEL: P passed, F failed, S skipped".  --summary writes the same verdict
+as JSON (summary() below), with the boot and suite times.  Exit status 0
+pass, 1 fail, 2 usage.
 """
 import argparse
 import itertools
+import json
 import re
 import subprocess
 import sys
@@ -71,6 +79,8 @@ SPLAT_RE = re.compile(
     r'|(?:kmemleak: )?unreferenced object 0x)')
 END_MARK_RE = re.compile(r'^-+\[ end ')
 KASAN_END_RE = re.compile(r'^={20,}\s*$')
+INIT_START_RE = re.compile(r'^init: suites start at (\d+(?:\.\d+)?) s$')
+INIT_TOOK_RE = re.compile(r'^init: (\S+) took (\d+(?:\.\d+)?) s$')
 XML_INVALID_RE = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
 
@@ -374,31 +384,26 @@ def _block_stop(kind, text, in_trace):
     return None
 
 
-def decode(block, vmlinux, srctree):
-    """(lines, note): the block through decode_stacktrace.sh, or raw + why."""
-    script = Path(srctree) / 'scripts' / 'decode_stacktrace.sh'
-    if not script.is_file():
-        return block, f'(not decoded: {script} not found)'
-    try:
-        run = subprocess.run(['bash', str(script), vmlinux, srctree],
-                             input='\n'.join(block) + '\n', capture_output=True,
-                             text=True, timeout=DECODE_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return block, f'(not decoded: {err})'
-    if run.returncode or not run.stdout.strip():
-        why = (run.stderr.strip().splitlines() or [''])[-1]
-        return block, f'(not decoded: decode_stacktrace.sh exited {run.returncode} {why})'
-    return run.stdout.rstrip('\n').split('\n'), None
-
-
 # ------------------------------------------------------------------ verdict
+
+@dataclass
+class Guest:
+    """One guest's console. A run boots one guest, or several side by side
+    whose logs make one verdict."""
+    log: str
+    lines: list
+    exit_code: object = None     # int, 'none' (killed) or None (not known)
+    name: str = 'guest'          # 'guest' alone, else 'guest 2' and so on
+
 
 @dataclass
 class Verdict:
     results: list
-    splats: list
+    splats: list                 # (Guest, Splat) pairs
     problems: list
-    exit_code: object
+    exit_codes: list
+    boot_seconds: float | None = None      # the slowest guest's
+    suite_seconds: dict = field(default_factory=dict)
 
     def count(self, status):
         return sum(o.status == status for o in self.results)
@@ -412,39 +417,106 @@ class Verdict:
         return not (self.failed or self.splats or self.problems)
 
 
-def judge(lines, exit_code):
-    results = [o for doc in parse_ktap(lines) for o in outcomes(doc)]
+def judge(guests):
+    results = [o for g in guests for doc in parse_ktap(g.lines) for o in outcomes(doc)]
     problems = [] if results else ['no test results']
-    if exit_code == 'none':
-        problems.append('guest did not finish: no exit status (killed by timeout?)')
-    elif exit_code:
-        problems.append(f'guest exited with status {exit_code}')
-    return Verdict(results, find_splats(lines), problems, exit_code)
+    for g in guests:
+        if g.exit_code == 'none':
+            problems.append(f'{g.name} did not finish: no exit status (killed by timeout?)')
+        elif g.exit_code:
+            problems.append(f'{g.name} exited with status {g.exit_code}')
+    boots, suites = timings(guests)
+    return Verdict(results, [(g, s) for g in guests for s in find_splats(g.lines)],
+                   problems, [g.exit_code for g in guests],
+                   max(boots) if boots else None, suites)
+
+
+def timings(guests):
+    """What each guest's init said of time: when its suites started (the
+    boot), and how long each suite ran."""
+    boots, suites = [], {}
+    for g in guests:
+        for line in g.lines:
+            if line.timed:
+                continue
+            if m := INIT_START_RE.match(line.text):
+                boots.append(float(m.group(1)))
+            elif m := INIT_TOOK_RE.match(line.text):
+                suites[m.group(1)] = float(m.group(2))
+    return boots, suites
+
+
+# ----------------------------------------------------------------- decoding
+
+def decode_splats(verdict, vmlinux, srctree, limit=MAX_SPLATS_SHOWN):
+    """The first `limit` splats, their blocks decoded when vmlinux is given:
+    (first line, block lines, note) each; a note says why a block is raw."""
+    out = []
+    for _, splat in verdict.splats[:limit]:
+        block, note = splat.lines[1:], None
+        if block and vmlinux:
+            block, note = decode(block, vmlinux, srctree)
+        out.append((splat.lines[0], block, note))
+    return out
+
+
+def decode(block, vmlinux, srctree):
+    """(lines, note): the block through decode_stacktrace.sh, or raw + why.
+    The script finds the tree's path in the debug info itself ("auto"): it
+    is not srctree when the build mapped it (the Makefile's PREFIX_MAPS)."""
+    script = Path(srctree) / 'scripts' / 'decode_stacktrace.sh'
+    if not script.is_file():
+        return block, f'(not decoded: {script} not found)'
+    try:
+        run = subprocess.run(['bash', str(script), vmlinux, 'auto'],
+                             input='\n'.join(block) + '\n', capture_output=True,
+                             text=True, timeout=DECODE_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return block, f'(not decoded: {err})'
+    if run.returncode or not run.stdout.strip():
+        why = (run.stderr.strip().splitlines() or [''])[-1]
+        return block, f'(not decoded: decode_stacktrace.sh exited {run.returncode} {why})'
+    return run.stdout.rstrip('\n').split('\n'), None
 
 
 # ------------------------------------------------------------------- report
 
-def report(verdict, args):
+def report(verdict, label, shown):
+    """The verdict as text; `shown` is what decode_splats() made of it."""
     out = []
     for o in verdict.results:
         if o.status == 'fail':
             msg = o.message()
             out.append(f'FAIL {o.name}: {msg}' if msg else f'FAIL {o.name}')
-    for splat in verdict.splats[:MAX_SPLATS_SHOWN]:
-        out.append(f'SPLAT {splat.lines[0]}')
-        block, note = splat.lines[1:], None
-        if block and args.vmlinux:
-            block, note = decode(block, args.vmlinux, args.srctree)
+    for first, block, note in shown:
+        out.append(f'SPLAT {first}')
         out.extend(f'  {ln}'.rstrip() for ln in block)
         if note:
             out.append('  ' + note)
-    hidden = len(verdict.splats) - MAX_SPLATS_SHOWN
-    if hidden > 0:
-        out.append(f'... and {hidden} more splats (see {args.log})')
+    hidden = verdict.splats[len(shown):]
+    if hidden:
+        logs = ', '.join(dict.fromkeys(g.log for g, _ in hidden))
+        out.append(f'... and {len(hidden)} more splats (see {logs})')
     out.extend(f'ERROR {p}' for p in verdict.problems)
-    out.append(f'{args.label}: {verdict.count("pass")} passed, '
+    out.append(f'{label}: {verdict.count("pass")} passed, '
                f'{verdict.failed} failed, {verdict.count("skip")} skipped')
     return out
+
+
+def summary(verdict, label):
+    """The verdict as data, in the one format that make check sums and
+    run.sh balances parallel guests with (suite_seconds)."""
+    return {
+        'label': label,
+        'verdict': 'pass' if verdict.passed else 'fail',
+        'passed': verdict.count('pass'),
+        'failed': verdict.failed,
+        'skipped': verdict.count('skip'),
+        'splats': len(verdict.splats),
+        'problems': verdict.problems,
+        'boot_seconds': verdict.boot_seconds,
+        'suite_seconds': verdict.suite_seconds,
+    }
 
 
 def junit(verdict, label):
@@ -456,9 +528,9 @@ def junit(verdict, label):
                       o.message(), o.diags or [o.message()]))
     kernel = [('fail' if verdict.splats else 'pass', 'splats',
                f'{len(verdict.splats)} kernel splat(s)',
-               [f'line {s.no}: {s.lines[0]}' for s in verdict.splats])]
-    exit_problems = [p for p in verdict.problems if p.startswith('guest ')]
-    if verdict.exit_code is not None:
+               [f'{g.log}:{s.no}: {s.lines[0]}' for g, s in verdict.splats])]
+    exit_problems = [p for p in verdict.problems if p.startswith('guest')]
+    if any(code is not None for code in verdict.exit_codes):
         kernel.append(('fail' if exit_problems else 'pass', 'exit',
                        ''.join(exit_problems[:1]), exit_problems))
     if not verdict.results:
@@ -502,33 +574,45 @@ def exit_code_arg(value):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('log', help='guest console log')
+    ap.add_argument('logs', nargs='+', metavar='LOG',
+                    help='guest console log; one per guest when several ran side by side')
     ap.add_argument('--label', default='results', help='word before the closing counts')
     ap.add_argument('--junit', metavar='FILE', help='also write JUnit XML here')
-    ap.add_argument('--exit-code', type=exit_code_arg, metavar='N|none',
-                    help='guest (UML process) exit status; "none" if it was killed')
+    ap.add_argument('--summary', metavar='FILE', help='also write the verdict as JSON here')
+    ap.add_argument('--exit-code', type=exit_code_arg, metavar='N|none', action='append',
+                    help='guest (UML process) exit status, "none" if it was killed; '
+                         'once per LOG, in order')
     ap.add_argument('--vmlinux', help='vmlinux for decode_stacktrace.sh')
     ap.add_argument('--srctree', help='kernel source tree for decode_stacktrace.sh')
     args = ap.parse_args(argv)
     if bool(args.vmlinux) != bool(args.srctree):
         ap.error('--vmlinux and --srctree go together')
+    if args.exit_code and len(args.exit_code) != len(args.logs):
+        ap.error(f'{len(args.logs)} LOGs but {len(args.exit_code)} --exit-code')
     args.label = re.sub(r'\s+', '-', args.label.strip()).rstrip(':') or 'results'
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        lines = read_log(args.log)
-    except OSError as err:
-        print(f'console.py: {err}', file=sys.stderr)
-        return 2
-    verdict = judge(lines, args.exit_code)
-    print('\n'.join(report(verdict, args)))
+    codes = args.exit_code or [None] * len(args.logs)
+    guests = []
+    for i, (log, code) in enumerate(zip(args.logs, codes), 1):
+        try:
+            lines = read_log(log)
+        except OSError as err:
+            print(f'console.py: {err}', file=sys.stderr)
+            return 2
+        guests.append(Guest(log, lines, code, f'guest {i}' if len(args.logs) > 1 else 'guest'))
+    verdict = judge(guests)
+    shown = decode_splats(verdict, args.vmlinux, args.srctree)
+    print('\n'.join(report(verdict, args.label, shown)))
     if args.junit:
         tree = junit(verdict, args.label)
         ET.indent(tree)
         tree.write(args.junit, encoding='utf-8', xml_declaration=True)
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(summary(verdict, args.label), indent=1) + '\n')
     return 0 if verdict.passed else 1
 
 

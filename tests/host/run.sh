@@ -1,9 +1,24 @@
 #!/usr/bin/env bash
 # Host-side tests of the tooling: every tests/host/test_* program, KTAP out,
-# closing line "host: N passed, N failed". Filters are substrings of names.
+# judged like a guest console (tests/harness/console.py): closing line
+# "host: N passed, N failed, N skipped".
+#
+# usage: tests/host/run.sh [--summary FILE] [SUBSTRING...]
+#   SUBSTRING   run only the tests whose names contain one of these
+#   --summary   also write the verdict as JSON (make check sums them)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+summary=()
+if [ "${1:-}" = --summary ]; then
+	[ $# -ge 2 ] || {
+		echo "tests/host/run.sh: --summary needs a file" >&2
+		exit 2
+	}
+	mkdir -p "$(dirname "$2")"
+	summary=(--summary "$2")
+	shift 2
+fi
 tests=()
 for t in "$here"/test_*; do
 	# test_data/ holds recorded consoles, not a test
@@ -16,23 +31,24 @@ for t in "$here"/test_*; do
 	tests+=("$t")
 done
 
-echo "KTAP version 1"
-echo "1..${#tests[@]}"
-passed=0 failed=0 i=0
-for t in "${tests[@]}"; do
-	i=$((i + 1))
-	name=${t##*/}
-	log=$(mktemp)
-	start=$(date +%s)
-	if "$t" >"$log" 2>&1; then
-		echo "ok $i $name # $(($(date +%s) - start)) s"
-		passed=$((passed + 1))
-	else
-		sed 's/^/# /' "$log"
-		echo "not ok $i $name"
-		failed=$((failed + 1))
-	fi
-	rm -f "$log"
-done
-echo "host: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+ktap=$(mktemp)
+trap 'rm -f "$ktap"' EXIT
+{
+	echo "KTAP version 1"
+	echo "1..${#tests[@]}"
+	i=0
+	for t in "${tests[@]}"; do
+		i=$((i + 1))
+		name=${t##*/}
+		log=$(mktemp)
+		start=$(date +%s)
+		if "$t" >"$log" 2>&1; then
+			echo "ok $i $name # $(($(date +%s) - start)) s"
+		else
+			sed 's/^/# /' "$log"
+			echo "not ok $i $name"
+		fi
+		rm -f "$log"
+	done
+} | tee "$ktap"
+/usr/bin/python3 "$here/../harness/console.py" "$ktap" --label host "${summary[@]}"

@@ -6,23 +6,34 @@
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-run() { "$top/run.sh" --no-build "$@"; }
+run() { "$top/run.sh" bench --no-build "$@"; }
 report=$top/tests/bench/report.py
 smoke=$top/build/results/bench-smoke
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for args in "bench --reps 0" "bench --reps x" "bench --reps" "--smoke" "--reps 3" \
-	"bench --list" "bench --shell" "bench --gdb" "bench Lookup" "bench look-up"; do
+for args in "--reps 0" "--reps x" "--reps" "--list" "--shell" "--gdb" "Lookup" "look-up" \
+	"--variant nope"; do
 	# shellcheck disable=SC2086 # split the case into arguments
 	expect_status 2 run $args
-	expect_output '^usage: \./run\.sh'
+	expect_output '^run\.sh bench: '
+	expect_output "^Try '\./run\.sh bench --help' for more information\.$"
+	expect_no_output '^usage:'
 done
-expect_status 0 run --help
+# Options of the bench are not options of the test mode.
+for args in "--smoke" "--reps 3"; do
+	# shellcheck disable=SC2086 # split the case into arguments
+	expect_status 2 "$top/run.sh" --no-build $args
+	expect_output "^run\.sh: unknown option"
+done
+expect_status 0 "$top/run.sh" --help
 expect_output '^       \./run\.sh bench '
+expect_status 0 run --help
+expect_output '^usage: \./run\.sh bench '
+expect_output "  GROUP +$(python3 "$report" --groups)"
 expect_output 'full_update update lookup insert_delete overwrite batch'
 
-expect_status 0 run bench --smoke
+expect_status 0 run --smoke
 for title in full_update update lookup insert overwrite batch_lookup memory; do
 	expect_output "^$title: "
 done
@@ -44,14 +55,14 @@ EOF
 checks=$((checks + 2))
 
 # Groups select; the guest refuses one it does not have.
-expect_status 0 run bench --smoke update memory
+expect_status 0 run --smoke update memory
 expect_output '^update: '
 expect_output '^memory: '
 expect_no_output '^lookup: '
 expect_output '^report: ok: 2 rows \(case x driver\), 5 memory points'
 good=$tmp/good.log
 cp "$smoke/console.log" "$good"
-expect_status 1 run bench --smoke nosuch
+expect_status 1 run --smoke nosuch
 expect_output 'bench: error: no such group'
 expect_output 'run\.sh: FAIL'
 

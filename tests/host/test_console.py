@@ -6,6 +6,7 @@ Run from anywhere: python3 tests/host/test_console.py (or python3 -m unittest).
 Each log in test_data/ is a UML guest console log; NAME.out, where present,
 is the exact expected stdout for that log (the arguments are in GOLDEN).
 """
+import json
 import os
 import re
 import subprocess
@@ -266,8 +267,8 @@ class TestOptions(ConsoleTestCase):
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / 'scripts' / 'decode_stacktrace.sh'
             script.parent.mkdir()
-            script.write_text('#!/bin/sh\n[ "$2" = "%s" ] || exit 3\n'
-                              'sed "s/\\$/ [decoded with $(basename $1)]/"\n' % tmp)
+            script.write_text('#!/bin/sh\n[ "$2" = auto ] || exit 3\n'
+                              'sed "s/\\$/ [decoded with $(basename $1)]/"\n')
             lines = self.check('warning_pass.log', (12, 0, 0), 1, nsplats=1,
                                args=['--vmlinux', f'{tmp}/vmlinux', '--srctree', tmp])
             block = splats(lines)[lines[0][6:]]
@@ -278,6 +279,53 @@ class TestOptions(ConsoleTestCase):
             block = splats(lines)[lines[0][6:]]
             self.assertEqual(block[-2], '---[ end trace 0000000000000000 ]---')
             self.assertIn('addr2line: not found', block[-1])
+
+
+class TestSeveralGuests(ConsoleTestCase):
+    """Guests booted side by side: one verdict over all their consoles."""
+
+    def test_logs_merge_into_one_verdict(self):
+        lines = self.check('all_pass.log', (22, 1, 0), 1, ['hash_ops.update_exist'],
+                           args=[str(DATA / 'one_fail.log'), '--exit-code', '0',
+                                 '--exit-code', '0'])
+        self.assertEqual(failures(lines)['hash_ops.update_exist'], UPDATE_EXIST_MSG)
+
+    def test_each_guest_exit_status(self):
+        lines = self.check('all_pass.log', (24, 0, 0), 1,
+                           args=[str(DATA / 'all_pass.log'), '--exit-code', '0',
+                                 '--exit-code', 'none'])
+        self.assertEqual(lines[-2],
+                         'ERROR guest 2 did not finish: no exit status (killed by timeout?)')
+        self.assertEqual(run('all_pass.log', 'all_pass.log', '--exit-code', '0')[0], 2)
+
+    def test_summary_and_timings(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            logs = []
+            for i, (boot, took) in enumerate(((0.61, 2.5), (0.93, 7.25))):
+                log = Path(tmp) / f'console-{i}.log'
+                log.write_text(f'init: suites start at {boot} s\n'
+                               + (DATA / 'all_pass.log').read_text()
+                               + f'init: suite{i} took {took} s\n'
+                               + '[    9.100000] init: suite9 took 1.00 s\n')
+                logs.append(str(log))
+            summary = Path(tmp) / 'summary.json'
+            self.check(logs[0], (24, 0, 0), 0, label='default',
+                       args=[logs[1], '--label', 'default', '--summary', str(summary)])
+            doc = json.loads(summary.read_text())
+        self.assertEqual(doc, {'label': 'default', 'verdict': 'pass', 'passed': 24,
+                               'failed': 0, 'skipped': 0, 'splats': 0, 'problems': [],
+                               'boot_seconds': 0.93,
+                               'suite_seconds': {'suite0': 2.5, 'suite1': 7.25}})
+
+    def test_summary_of_a_failure(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = Path(tmp) / 'summary.json'
+            self.check('warning_pass.log', (12, 0, 0), 1, nsplats=1,
+                       args=['--summary', str(summary), '--exit-code', '3'])
+            doc = json.loads(summary.read_text())
+        self.assertEqual((doc['verdict'], doc['splats'], doc['problems']),
+                         ('fail', 1, ['guest exited with status 3']))
+        self.assertIsNone(doc['boot_seconds'])
 
 
 class TestGolden(unittest.TestCase):

@@ -7,14 +7,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 run() { "$top/run.sh" --no-build "$@"; }
 
-# Bad usage: a message, the usage text, status 2.
+# Bad usage: what is wrong and where the manual is (git's and kunit.py's
+# convention), not the whole manual; status 2.
 for args in "--bogus" "--variant nope" "--variant" "--timeout 1x" "--timeout" \
-	"--mem lots" "--gdb-batch /nonexistent" "a;b" "--list --gdb"; do
+	"--mem lots" "--gdb-batch /nonexistent" "a;b" "--list --gdb" "-j 0" "-j" \
+	"--jobs x" "--gdb -j 2" "rhash_ops bench"; do
 	# shellcheck disable=SC2086 # split the case into arguments
 	expect_status 2 run $args
-	expect_output '^usage: \./run\.sh'
+	expect_output '^run\.sh: '
+	expect_output "^Try '\./run\.sh --help' for more information\.$"
+	expect_no_output '^usage:'
+	[ "$(wc -l <<<"$out")" = 2 ] || fail "'run.sh $args' printed more than two lines: $out"
 done
 expect_status 0 run --help
+expect_output '^usage: \./run\.sh \[OPTIONS\] \[FILTER\.\.\.\]'
 expect_output 'FILTER'
 
 expect_status 0 run --list
@@ -37,13 +43,35 @@ expect_output 'run\.sh: PASS'
 expect_status 1 run harness.fail
 expect_output '^FAIL harness\.fail: guest/harness\.c:[0-9]+: deliberate failure'
 expect_output '^default: 0 passed, 1 failed'
-junit=$top/build/results/default/junit.xml
-python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); f = r.findall(".//testcase[@name=\"fail\"]/failure"); sys.exit(0 if f else 1)' "$junit" ||
-	fail "$junit has no failure for harness.fail"
+results=$top/build/results/default
+python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); f = r.findall(".//testcase[@name=\"fail\"]/failure"); sys.exit(0 if f else 1)' "$results/junit.xml" ||
+	fail "$results/junit.xml has no failure for harness.fail"
+
+# Two guests side by side, one suite each: one verdict over both consoles,
+# the failure of one guest fails the run, the summary counts both.
+expect_status 1 run -j 2 harness.fail 'rhash_ops.create_zero_seed_einval'
+expect_output "^run\.sh: booting 2 default guests side by side"
+expect_output '^\[1\] |^\[2\] '
+expect_output '^FAIL harness\.fail: guest/harness\.c:[0-9]+: deliberate failure'
+expect_output '^default: 1 passed, 1 failed, 0 skipped$'
+expect_output '^run\.sh: FAIL in [0-9.]+ s \(boot [0-9.]+ s, suites [0-9.]+ s\)$'
+{ [ -f "$results/console-1.log" ] && [ -f "$results/console-2.log" ]; } ||
+	fail "no console-1.log and console-2.log in $results"
+python3 - "$results/summary.json" <<'EOF' || fail "$results/summary.json does not hold both guests' verdict"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert (doc['passed'], doc['failed'], doc['verdict']) == (1, 1, 'fail'), doc
+assert set(doc['suite_seconds']) == {'harness', 'rhash_ops'}, doc
+assert doc['boot_seconds'] > 0, doc
+EOF
+checks=$((checks + 2))
+expect_status 0 run -j 2 harness.pass 'rhash_ops.create_zero_seed_einval'
+expect_output '^default: 2 passed, 0 failed, 0 skipped$'
+expect_output 'run\.sh: PASS in '
 
 expect_status 1 run harness.panic harness.pass
 expect_output '^SPLAT Kernel panic - not syncing: sysrq triggered crash'
-expect_output 'died of SIGABRT'
+expect_output 'guest died of SIGABRT'
 expect_output 'FAIL harness\.<missing'
 
 expect_status 1 run --timeout 3 harness.hang
