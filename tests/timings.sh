@@ -89,7 +89,7 @@ kunit() {
 	b=$(median <<<"${theirs[*]}")
 	row "touch kernel/bpf/rhashtab.c -> ./run.sh rhash_ops, median of $n" "$a"
 	row "touch lib/rhashtable.c -> kunit.py run, median of $n" "$b"
-	row "ratio ours / kunit.py (goal <= 0.7)" "$(echo "scale=2; $a / $b" | bc)"
+	printf 'timings: %-58s %7.2f\n' "ratio ours / kunit.py (goal <= 0.7)" "$(echo "$a / $b" | bc -l)"
 }
 
 cold() {
@@ -104,12 +104,25 @@ cold() {
 	rm -rf "$scratch"
 }
 
+# ccache's counters of hits and misses, "HITS MISSES".
+ccache_counts() {
+	ccache --print-stats | awk '$1 ~ /^(direct|preprocessed)_cache_hit$/ { h += $2 }
+		$1 == "cache_miss" { m += $2 } END { print h + 0, m + 0 }'
+}
+
 clone() {
-	local dir
+	local dir before after
 	dir=$(mktemp -d /tmp/rhashbox-clone.XXXXXX)
 	git clone -q "$top" "$dir/rhashbox"
-	row "second clone, first make (ccache shared by path)" "$(secs make -s -C "$dir/rhashbox")"
-	ccache -s | sed -n 's/^ *\(Hits\|Misses\): */timings:   ccache, all time: \1 /p'
+	before=$(ccache_counts)
+	export RHB_STEPS=$dir/steps
+	row "second clone, first make (compiler cache shared)" "$(secs make -s -C "$dir/rhashbox")"
+	unset RHB_STEPS
+	after=$(ccache_counts)
+	awk '{ printf "timings:   %-56s %7.1f s\n", $1, $2 }' "$dir/steps"
+	read -r h0 m0 <<<"$before"
+	read -r h1 m1 <<<"$after"
+	echo "timings:   compiler cache: $((h1 - h0)) hits, $((m1 - m0)) misses"
 	rm -rf "$dir"
 }
 
