@@ -27,14 +27,18 @@ KOUT := $(B)/kernel/$(VARIANT)
 ROOT := $(B)/rootfs
 TOOLS := $(B)/tools
 TREE_STATE := $(TREE)/.git/rhashbox.state
-# Clones share the compiler cache: ccache rewrites paths under BUILD relative
-# to the object directory, so a compile means the same in every clone. What
-# the objects record must not differ either: debug info names BUILD as
-# /rhashbox (run.sh tells gdb and decode_stacktrace.sh where that is), and
-# __FILE__ is relative to the tree as in any kernel build.
-export CCACHE_BASEDIR := $(B)
+# Clones share the compiler cache: ccache rewrites the paths under the
+# checkout relative to the directory of each compile, so a compile means the
+# same in every clone. What the objects record must not differ either: debug
+# info names BUILD as /rhashbox and the checkout as /rhashbox-checkout
+# (run.sh tells gdb and decode_stacktrace.sh where they are), and __FILE__ is
+# relative to the tree as in any kernel build.
+export CCACHE_BASEDIR := $(CURDIR)
 DEBUG_ROOT := /rhashbox
-PREFIX_MAPS := -fdebug-prefix-map=$(B)/=$(DEBUG_ROOT)/ -fdebug-prefix-map=../../=$(DEBUG_ROOT)/ \
+BUILD_MAP := -fdebug-prefix-map=$(B)/=$(DEBUG_ROOT)/
+CHECKOUT_MAP := -fdebug-prefix-map=$(CURDIR)/=$(DEBUG_ROOT)-checkout/
+# Kernel objects compile in BUILD/kernel/VARIANT: ../../ is BUILD.
+PREFIX_MAPS := $(BUILD_MAP) -fdebug-prefix-map=../../=$(DEBUG_ROOT)/ \
 	-fmacro-prefix-map=../../linux/=
 # lld links the full-debug-info kernel in a third of GNU ld's time, three
 # times per build (linux/sandbox: "um: Link with ld.lld when LD=ld.lld").
@@ -151,7 +155,8 @@ kernel: $(KOUT)/.config
 		$(KMAKE) --no-print-directory $(if $(V),V=1) -j$(JOBS)
 	@+$(KMAKE) -s INSTALL_MOD_PATH=$(ROOT) modules_install >/dev/null
 	@ln -sf $(TREE)/scripts/gdb/vmlinux-gdb.py $(KOUT)/vmlinux-gdb.py 2>/dev/null || true
-	@echo 'set substitute-path $(DEBUG_ROOT) $(B)' >$(KOUT)/paths.gdb
+	@printf 'set substitute-path %s %s\n' $(DEBUG_ROOT)-checkout $(CURDIR) $(DEBUG_ROOT) $(B) \
+		>$(KOUT)/paths.gdb
 
 # --- userspace toolchain from the patched tree: libbpf, bpftool ---------------
 LIBBPF := $(TOOLS)/libbpf/libbpf.a
@@ -165,20 +170,22 @@ $(LIBBPF): $(TREE_STATE)
 	@mkdir -p $(TOOLS)/libbpf
 	@+$(PROGRESS) tools --label 'tools: libbpf' --log $(TOOLS)/libbpf/build.log -- \
 		$(MAKE) -s -C $(TREE)/tools/lib/bpf OUTPUT=$(TOOLS)/libbpf/ BUILD_STATIC_ONLY=1 \
-		DESTDIR=$(TOOLS)/libbpf prefix=/usr all install_headers
+		DESTDIR=$(TOOLS)/libbpf prefix=/usr $(if $(CCACHE),CC="$(CCACHE) gcc") \
+		EXTRA_CFLAGS="-g -O2 $(BUILD_MAP)" all install_headers
 	@touch $@
 $(BPFTOOL): $(TREE_STATE)
 	@echo "make: bpftool (static, from the tree)"
 	@mkdir -p $(TOOLS)/bpftool
 	@+$(PROGRESS) tools --label 'tools: bpftool' --log $(TOOLS)/bpftool/build.log -- \
 		$(MAKE) -s -C $(TREE)/tools/bpf/bpftool OUTPUT=$(TOOLS)/bpftool/ \
-		EXTRA_LDFLAGS=-static CLANG=$(CLANG)
+		EXTRA_LDFLAGS=-static CLANG=$(CLANG) $(if $(CCACHE),CC="$(CCACHE) gcc") \
+		EXTRA_CFLAGS="$(BUILD_MAP)"
 	@touch $@
 
 # --- guest tests and the guest root -------------------------------------------
 tests: tools
 	@+$(PROGRESS) tests -- $(MAKE) -s -C tests OUT=$(B)/tests TREE=$(TREE) TOOLS=$(TOOLS) \
-		CLANG=$(CLANG)
+		CC="$(CCACHE) gcc" CLANG="$(CCACHE) $(CLANG)" DEBUG_MAPS="$(CHECKOUT_MAP) $(BUILD_MAP)"
 
 rootfs: tests
 	@$(PROGRESS) rootfs -- rootfs/build.sh $(ROOT) $(B)/tests $(BPFTOOL)
