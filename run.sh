@@ -60,12 +60,6 @@ variant=default mode=run gdb="" gdb_file="" timeout=600 mem=1G build_first=1 job
 filters=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--variant)
-		[ $# -ge 2 ] || usage_error "--variant needs a value"
-		variant=$2
-		shift
-		;;
-	--variant=*) variant=${1#*=} ;;
 	-j | --jobs)
 		[ $# -ge 2 ] || usage_error "$1 needs a number of guests"
 		jobs=$2
@@ -81,23 +75,11 @@ while [ $# -gt 0 ]; do
 		gdb=batch gdb_file=$2
 		shift
 		;;
-	--timeout)
-		[ $# -ge 2 ] || usage_error "--timeout needs seconds"
-		timeout=$2
-		shift
-		;;
-	--mem)
-		[ $# -ge 2 ] || usage_error "--mem needs a size"
-		mem=$2
-		shift
-		;;
-	--no-build) build_first=0 ;;
-	-h | --help)
-		usage
-		exit 0
-		;;
 	--) shift && filters+=("$@") && break ;;
-	-*) usage_error "unknown option $1" ;;
+	-*)
+		common_option "$@"
+		shift $((used - 1))
+		;;
 	*) filters+=("$1") ;;
 	esac
 	shift

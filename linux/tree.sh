@@ -23,7 +23,8 @@ trap 'exit 1' INT TERM HUP
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=${TREE:-$here/../build/linux}
 state_name=rhashbox.state
-base_cache=${BASE_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/rhashbox}
+# A stand-in base is not cached unless BASE_CACHE says where.
+base_cache=${BASE_CACHE-$([ -n "${BASE_TARBALL:-}" ] || echo "${XDG_CACHE_HOME:-$HOME/.cache}/rhashbox")}
 
 usage() {
 	cat <<EOF
@@ -140,7 +141,7 @@ apply_series() {
 
 # The cached base repository of this base version ("" when not cached).
 cached_base() {
-	[ -n "$base_cache" ] && [ -z "${BASE_TARBALL:-}" ] || return 0
+	[ -n "$base_cache" ] || return 0
 	# The recipe's version too: a change to how the base commit is made
 	# (below) must not reuse a cache made the old way.
 	printf '%s/base-%s-v1.git' "$base_cache" "$(echo "$base_version" | tr ' ~' '_-')"

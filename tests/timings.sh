@@ -6,7 +6,7 @@
 #   --loop      the edit loop and the suites: no-op make; touch the RHASH
 #               source -> make kernel; boot -> verdict of one suite; touch ->
 #               ./run.sh SUITE -> verdict; boot -> verdict of every default
-#               suite, in one guest and in parallel guests
+#               suite, in one guest and in one per CPU (-j)
 #   --kunit N   the edit loop against kunit.py's, alternated N times in one
 #               run: touch kernel/bpf/rhashtab.c -> ./run.sh rhash_ops,
 #               and touch lib/rhashtable.c -> kunit.py run (its default
@@ -61,8 +61,9 @@ loop() {
 	row "boot -> verdict of $suite (--no-build)" "$(secs ./run.sh --no-build "$suite")"
 	touch "$tree/$file"
 	row "touch $file -> ./run.sh $suite -> verdict" "$(secs ./run.sh "$suite")"
-	row "boot -> verdict of every default suite, one guest (-j 1)" "$(secs ./run.sh --no-build -j 1)"
-	row "boot -> verdict of every default suite, $(nproc) guests (default)" "$(secs ./run.sh --no-build)"
+	row "boot -> verdict of every default suite (one guest)" "$(secs ./run.sh --no-build)"
+	row "boot -> verdict of every default suite, -j $(nproc) guests" \
+		"$(secs ./run.sh --no-build -j "$(nproc)")"
 }
 
 kunit() {

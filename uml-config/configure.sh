@@ -29,10 +29,13 @@ fi
 src=$1 out=$2 variant=$3
 shift 3
 frag=$here/$variant.config
-if ! variants | grep -qx -- "$variant"; then
+case " $(variants | paste -sd' ') " in
+*" $variant "*) ;;
+*)
 	printf 'configure.sh: no variant "%s"; variants: %s\n' "$variant" "$(variants | paste -sd' ')" >&2
 	exit 2
-fi
+	;;
+esac
 
 mkdir -p "$out"
 printf 'configure.sh: %s = defconfig + common.config + %s.config\n' "$variant" "$variant"

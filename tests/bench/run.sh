@@ -47,34 +47,16 @@ variant=default timeout=600 mem=1G build_first=1 smoke=0 reps=""
 picked=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--variant)
-		[ $# -ge 2 ] || usage_error "--variant needs a value"
-		variant=$2
-		shift
-		;;
-	--variant=*) variant=${1#*=} ;;
-	--timeout)
-		[ $# -ge 2 ] || usage_error "--timeout needs seconds"
-		timeout=$2
-		shift
-		;;
-	--mem)
-		[ $# -ge 2 ] || usage_error "--mem needs a size"
-		mem=$2
-		shift
-		;;
-	--no-build) build_first=0 ;;
 	--smoke) smoke=1 ;;
 	--reps)
 		[ $# -ge 2 ] || usage_error "--reps needs a count"
 		reps=$2
 		shift
 		;;
-	-h | --help)
-		usage
-		exit 0
+	-*)
+		common_option "$@"
+		shift $((used - 1))
 		;;
-	-*) usage_error "unknown option $1" ;;
 	*) picked+=("$1") ;;
 	esac
 	shift

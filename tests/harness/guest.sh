@@ -17,10 +17,37 @@ usage_error() {
 	exit 2
 }
 
+# common_option ARG...: takes the option every mode has at $1 (with its
+# value), or --help (the caller's usage()); sets used to how many arguments
+# that was. Any other option is a usage error.
+common_option() {
+	used=1
+	case $1 in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	--variant=*) variant=${1#*=} ;;
+	--variant | --timeout | --mem)
+		[ $# -ge 2 ] || usage_error "$1 needs a value"
+		case $1 in
+		--variant) variant=$2 ;;
+		--timeout) timeout=$2 ;;
+		--mem) mem=$2 ;;
+		esac
+		used=2
+		;;
+	--no-build) build_first=0 ;;
+	*) usage_error "unknown option $1" ;;
+	esac
+}
+
 # check_common: validates the options every mode has.
 check_common() {
-	"$top/uml-config/configure.sh" --list | grep -qx -- "$variant" ||
-		usage_error "no variant '$variant' (variants: $(variants))"
+	case " $(variants) " in
+	*" $variant "*) ;;
+	*) usage_error "no variant '$variant' (variants: $(variants))" ;;
+	esac
 	[[ $timeout =~ ^[0-9]+$ ]] || usage_error "--timeout takes whole seconds, not '$timeout'"
 	[[ $mem =~ ^[0-9]+[KMG]?$ ]] || usage_error "--mem takes a size like 512M or 1G, not '$mem'"
 }

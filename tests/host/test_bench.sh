@@ -41,7 +41,7 @@ expect_output '^  lookup_miss_k64 +bpf '
 expect_output '^  batch_lookup +syscall '
 expect_output '^  sparse map .* (met|MISSED)'
 expect_output '^report: ok: 27 rows \(case x driver\), 5 memory points, 0 problems'
-expect_output 'run\.sh: PASS'
+expect_output '^run\.sh bench: PASS in [0-9.]+ s \(bench [0-9.]+ s\)$'
 python3 - "$smoke/bench.json" <<'EOF' || fail "$smoke/bench.json is not what the smoke run printed"
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -64,7 +64,7 @@ good=$tmp/good.log
 cp "$smoke/console.log" "$good"
 expect_status 1 run --smoke nosuch
 expect_output 'bench: error: no such group'
-expect_output 'run\.sh: FAIL'
+expect_output '^run\.sh bench: FAIL'
 
 # The report fails a console that lacks anything or holds a failed operation.
 expect_status 0 python3 "$report" "$good" --out "$tmp/ok"

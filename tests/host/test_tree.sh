@@ -10,6 +10,7 @@ proj=$tmp/proj
 tree=$tmp/build/linux
 mkdir -p "$proj"
 cp -r "$top/Makefile" "$top/linux" "$top/uml-config" "$proj/"
+mkdir -p "$proj/tests" && cp -r "$top/tests/harness" "$proj/tests/"
 # Two empty sub-series stand in for the real ones, whatever linux/series lists.
 for d in "$proj/linux"/*/; do rm -rf "$d"; done
 printf 'sandbox\nrhash\n' >"$proj/linux/series"
@@ -81,4 +82,19 @@ expect_output 're-applying the series'
 	fail "re-applied series differs: $(g log --oneline base..rhash)"
 expect_status 0 mk distclean
 [ ! -d "$tree" ] || fail "distclean left the tree although it matched linux/"
+
+# The base is kept for the next clone, which clones it instead of unpacking.
+export BASE_CACHE=$tmp/cache
+expect_status 0 mk tree
+expect_output '^tree\.sh: unpacking '
+expect_output "^tree\.sh: keeping the base in $BASE_CACHE/base-"
+base=$(g rev-parse 'base^{tree}')
+expect_status 0 mk distclean
+expect_status 0 mk tree
+expect_output "^tree\.sh: cloning the base from $BASE_CACHE/base-"
+expect_no_output 'unpacking'
+[ "$(g rev-parse 'base^{tree}')" = "$base" ] || fail "the cloned base is not the base"
+[ -z "$(g remote)" ] || fail "the tree still has a remote: $(g remote)"
+[ "$(g log --format=%s base..rhash | paste -sd,)" = "bpf: Change new,bpf: Add new" ] ||
+	fail "series not applied on the cloned base: $(g log --oneline base..rhash)"
 done_checks
