@@ -97,22 +97,8 @@ DEPS_STAMP := $(B)/.deps
 deps: $(DEPS_STAMP)
 print-packages:
 	@echo $(PACKAGES)
-$(DEPS_STAMP): Makefile
-	@mkdir -p $(B)
-	@missing=$$(for p in $(PACKAGES); do \
-		dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || echo "$$p"; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		echo "deps: installing Debian packages:" $$missing; \
-		if [ "$$(id -u)" != 0 ]; then \
-			echo "deps: not root: run 'sudo apt-get install" $$missing"', then make again" >&2; exit 1; \
-		fi; \
-		$(PROGRESS) deps --count '^Setting up ' --unit 'packages set up' --log $(B)/apt.log -- \
-			sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-				--no-install-recommends "$$@"' apt $$missing || { \
-			echo "deps: apt-get failed: see the lines above. Check the network and /etc/apt/sources.list" \
-				"(apt-get update must reach Debian bookworm), then run make again." >&2; exit 1; }; \
-	fi
+$(DEPS_STAMP): Makefile tests/harness/deps.sh
+	@tests/harness/deps.sh $(B) $(PACKAGES)
 	@touch $@
 
 # --- the kernel tree: base + linux/ series ------------------------------------

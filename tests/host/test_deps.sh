@@ -36,6 +36,7 @@ install)
 		exit 100
 	fi
 	for p; do case $p in -*|install) ;; *) echo "Setting up $p (1.0) ..." ;; esac; done
+	sleep "${FAKE_APT_SECONDS:-0}"
 	;;
 esac
 EOF
@@ -45,7 +46,6 @@ echo "${FAKE_UID:-0}"
 EOF
 chmod +x "$fake"/*
 export FAKE_APT_CALLS=$tmp/apt-calls PATH="$fake:$PATH"
-deps() { make -s -C "$top" BUILD="$build" deps; }
 packages=$(make -s -C "$top" BUILD="$build" print-packages)
 [ -n "$packages" ] || fail "make print-packages printed nothing"
 
@@ -58,14 +58,16 @@ expect_output "deps: not root: run 'sudo apt-get install linux-source-6\.12 .*',
 expect_status 2 env FAKE_APT_FAIL=1 make -s -C "$top" BUILD="$build" deps
 expect_output '^deps: installing Debian packages: linux-source-6\.12 '
 expect_output '  E: Unable to locate package clang-19'
-expect_output "the whole log: $build/apt\\.log"
-expect_output 'deps: apt-get failed: .* then run make again'
+expect_output "^deps: apt-get failed \\(exit 100; the whole log: $build/apt\\.log\\)\\. Check the network.* then run make again\\.$"
 [ -f "$build/apt.log" ] || fail "no $build/apt.log"
 [ ! -e "$build/.deps" ] || fail "a failed install left the deps stamp"
 
-# apt-get works: every package of the list is asked for, the stamp is made.
+# apt-get works: every package of the list is asked for, the stamp is made;
+# while it runs, status lines say how far it got.
 : >"$FAKE_APT_CALLS"
-expect_status 0 deps
+expect_status 0 env FAKE_APT_SECONDS=3 RHB_EVERY=1 make -s -C "$top" BUILD="$build" deps
+expect_output '^deps: [0-9]+ packages set up, 0:0[0-9]$'
+expect_output '^deps: done in 0:0[0-9]$'
 grep -qx update "$FAKE_APT_CALLS" || fail "apt-get update was not run: $(cat "$FAKE_APT_CALLS")"
 asked=$(grep '^install ' "$FAKE_APT_CALLS" | tr ' ' '\n' | grep -v '^-' | grep -vx install | sort)
 [ "$asked" = "$(tr ' ' '\n' <<<"$packages" | sort)" ] ||
