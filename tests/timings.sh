@@ -16,7 +16,8 @@
 #               the compiler cache as this machine has it: its first make
 #   --fresh     a fresh machine: a Debian bookworm chroot made with
 #               debootstrap (root, network to Debian) holding git and make
-#               only; a clone inside runs ./run.sh, then make check, as the
+#               only, with the apt sources Debian's installer writes; a
+#               clone inside runs ./run.sh, then make check, as the
 #               README says (about an hour). Each command's own last line
 #               says where its time went.
 set -euo pipefail
@@ -144,6 +145,12 @@ fresh() {
 		http://deb.debian.org/debian >"$root.debootstrap.log" 2>&1 ||
 		die "debootstrap failed: $root.debootstrap.log"
 	rm -f "$root.debootstrap.log"
+	# What Debian's installer writes; linux-source-6.12 is in bookworm-security.
+	cat >"$root/etc/apt/sources.list" <<EOF
+deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+EOF
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	mount -t proc proc "$root/proc" && mnt=("$root/proc" "${mnt[@]}")
 	mount --rbind /dev "$root/dev" && mnt=("$root/dev" "${mnt[@]}")

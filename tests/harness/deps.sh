@@ -54,7 +54,8 @@ s=$(($(date +%s) - start))
 if [ "$rc" != 0 ]; then
 	tail -n 25 "$log" | sed 's/^/  /' >&2
 	echo "deps: apt-get failed (exit $rc; the whole log: $log). Check the network and" \
-		"/etc/apt/sources.list (apt-get update must reach Debian bookworm), then run make again." >&2
+		"the apt sources (apt-get update must reach Debian bookworm and bookworm-security," \
+		"where linux-source-6.12 comes from), then run make again." >&2
 	exit 1
 fi
 printf 'deps: done in %d:%02d\n' $((s / 60)) $((s % 60))

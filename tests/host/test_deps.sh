@@ -58,7 +58,7 @@ expect_output "deps: not root: run 'sudo apt-get install linux-source-6\.12 .*',
 expect_status 2 env FAKE_APT_FAIL=1 make -s -C "$top" BUILD="$build" deps
 expect_output '^deps: installing Debian packages: linux-source-6\.12 '
 expect_output '  E: Unable to locate package clang-19'
-expect_output "^deps: apt-get failed \\(exit 100; the whole log: $build/apt\\.log\\)\\. Check the network.* then run make again\\.$"
+expect_output "^deps: apt-get failed \\(exit 100; the whole log: $build/apt\\.log\\)\\. Check the network and the apt sources .*bookworm-security.* then run make again\\.$"
 [ -f "$build/apt.log" ] || fail "no $build/apt.log"
 [ ! -e "$build/.deps" ] || fail "a failed install left the deps stamp"
 
