@@ -100,6 +100,13 @@ print-packages:
 $(DEPS_STAMP): Makefile tests/harness/deps.sh
 	@tests/harness/deps.sh $(B) $(PACKAGES)
 	@touch $@
+# The stamp is an (empty) makefile: when make installs packages it reads this
+# Makefile again, so what it looks up on the machine (ccache, above all) is
+# what the whole build uses. A first build without ccache and a second with it
+# would compile everything twice. Goals that need no package skip it.
+ifneq ($(filter-out help print-packages clean distclean,$(or $(MAKECMDGOALS),all)),)
+include $(DEPS_STAMP)
+endif
 
 # --- the kernel tree: base + linux/ series ------------------------------------
 # tree.sh rewrites the state file only when it (re-)applies linux/: what

@@ -36,6 +36,8 @@ install)
 		exit 100
 	fi
 	for p; do case $p in -*|install) ;; *) echo "Setting up $p (1.0) ..." ;; esac; done
+	# The compiler cache, as the real ccache package would put it on PATH.
+	printf '#!/bin/sh\nexec "$@"\n' >"$(dirname "$0")/ccache" && chmod +x "$(dirname "$0")/ccache"
 	sleep "${FAKE_APT_SECONDS:-0}"
 	;;
 esac
@@ -74,6 +76,21 @@ asked=$(grep '^install ' "$FAKE_APT_CALLS" | tr ' ' '\n' | grep -v '^-' | grep -
 	fail "apt-get install was asked for: $asked; the list is: $packages"
 checks=$((checks + 2))
 [ -f "$build/.deps" ] || fail "no deps stamp after a good install"
+
+# ccache arrives with the packages, and the make that installed them builds
+# with it: it reads the Makefile again (a first build without the cache and
+# a second with it would compile the kernel twice). A PATH of this machine's
+# programs but its own ccache shows it.
+rm -f "$build/.deps" "$fake/ccache"
+sys=$tmp/sys
+mkdir -p "$sys"
+for f in /usr/local/bin/* /usr/bin/* /usr/sbin/*; do
+	name=${f##*/}
+	[ "$name" = ccache ] || [ -e "$sys/$name" ] || ln -s "$f" "$sys/$name"
+done
+expect_status 0 env PATH="$fake:$sys" make -s -C "$top" BUILD="$build" \
+	--eval 'show-ccache: ; @echo "CCACHE=$(CCACHE)"' show-ccache
+expect_output '^CCACHE=ccache$'
 
 # Everything installed: apt-get is not run again.
 tr ' ' '\n' <<<"$packages" >"$tmp/installed"
