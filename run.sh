@@ -247,4 +247,4 @@ boot_s=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["boo
 step_done boot "$boot_s"
 step_done suites "$(echo "$elapsed - $boot_s" | bc)"
 time_line "$verdict"
-[ "$verdict" = PASS ]
+[ "$verdict" = PASS ] || exit 1

@@ -97,4 +97,4 @@ verdict=PASS
 "$python" "$here/report.py" "$log" --out "$results" --variant "$variant" --mem "$mem" ||
 	verdict=FAIL
 time_line "$verdict"
-[ "$verdict" = PASS ]
+[ "$verdict" = PASS ] || exit 1

@@ -88,6 +88,7 @@ for f in /usr/local/bin/* /usr/bin/* /usr/sbin/*; do
 	name=${f##*/}
 	[ "$name" = ccache ] || [ -e "$sys/$name" ] || ln -s "$f" "$sys/$name"
 done
+# shellcheck disable=SC2016 # $(CCACHE) is make's
 expect_status 0 env PATH="$fake:$sys" make -s -C "$top" BUILD="$build" \
 	--eval 'show-ccache: ; @echo "CCACHE=$(CCACHE)"' show-ccache
 expect_output '^CCACHE=ccache$'

@@ -43,6 +43,8 @@ expect_output 'run\.sh: PASS'
 expect_status 1 run harness.fail
 expect_output '^FAIL harness\.fail: guest/harness\.c:[0-9]+: deliberate failure'
 expect_output '^default: 0 passed, 1 failed'
+expect_output '^run\.sh: FAIL in '
+expect_no_output 'internal error'
 results=$top/build/results/default
 python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); f = r.findall(".//testcase[@name=\"fail\"]/failure"); sys.exit(0 if f else 1)' "$results/junit.xml" ||
 	fail "$results/junit.xml has no failure for harness.fail"
