@@ -35,9 +35,9 @@ RCU stall, Oops, panic); splats are printed decoded (file:line).
                   when two FILTERs name no guest suite)
   --variant V     kernel variant: $(variants) (default: default)
   -j N, --jobs N  share the suites out among N guests booted side by side,
-                  one verdict for all (default: one per host CPU; 1 with
-                  --gdb-batch). Each guest's console is streamed with a
-                  "[N] " prefix when there are several.
+                  one verdict for all (default 1; --gdb runs one). Each
+                  guest's console is streamed with a "[N] " prefix when
+                  there are several.
   --list          list the tests FILTER selects; run nothing
   --shell         boot to an interactive guest shell ('exit' powers off)
   --gdb           run the kernel under gdb, kernel GDB scripts loaded

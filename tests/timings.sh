@@ -168,8 +168,9 @@ EOF
 		end=$(date +%s.%N)
 		grep -E '^(run\.sh|check): ' "$root/last.log" | tail -n 3 | sed 's/^/timings:   /'
 		[ "$rc" = 0 ] || {
-			tail -n 40 "$root/last.log" >&2
-			die "'$cmd' failed in the fresh chroot (exit $rc)"
+			cp "$root/last.log" "$root.log"
+			tail -n 40 "$root.log" >&2
+			die "'$cmd' failed in the fresh chroot (exit $rc; its whole output: $root.log)"
 		}
 		row "fresh machine: $cmd, from a fresh clone" "$(printf '%.0f' "$(echo "$end - $start" | bc)")"
 	done
