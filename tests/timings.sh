@@ -10,7 +10,10 @@
 #   --kunit N   the edit loop against kunit.py's, alternated N times in one
 #               run: touch kernel/bpf/rhashtab.c -> ./run.sh rhash_ops,
 #               and touch lib/rhashtable.c -> kunit.py run (its default
-#               kunitconfig, built once in BUILD/kunit); medians, ratio
+#               kunitconfig, built once in BUILD/kunit); then the same
+#               with an edit (a comment appended, so the compiler cannot
+#               be skipped; the files get their text back at the end);
+#               medians, ratios
 #   --cold      a cold build of each variant without ccache (scratch BUILD)
 #   --clone     a second clone of this checkout in another directory, with
 #               the compiler cache as this machine has it: its first make
@@ -67,31 +70,61 @@ loop() {
 		"$(secs ./run.sh --no-build -j "$(nproc)")"
 }
 
+# change HOW FILE ROUND: touch FILE (HOW=touch: make's mtime says rebuild,
+# the compiler cache still hits) or append a comment to it (HOW=edit: a new
+# text, so the compiler runs, as after a real edit). An edited FILE gets its
+# text back when we exit, whatever else it held (put_back).
+declare -A saved=()
+change() {
+	local f=$tree/$2
+	if [ "$1" = touch ]; then
+		touch "$f"
+		return
+	fi
+	[ -n "${saved[$f]+set}" ] || saved[$f]=$(mktemp)
+	[ -s "${saved[$f]}" ] || cp "$f" "${saved[$f]}"
+	printf '/* tests/timings.sh, round %s */\n' "$3" >>"$f"
+}
+put_back() {
+	local f
+	for f in "${!saved[@]}"; do
+		[ ! -s "${saved[$f]}" ] || cat "${saved[$f]}" >"$f"
+		rm -f "${saved[$f]}"
+	done
+}
+
 kunit() {
-	local n=$1 kdir=$build/kunit ours=() theirs=() i t
+	local n=$1 kdir=$build/kunit i how t
+	local -A ours=() theirs=()
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "--kunit takes a number of rounds, not '$n'"
+	trap put_back EXIT
 	make -s guest >/dev/null
 	echo "timings: building kunit.py's UML kernel in $kdir (once)"
 	mkdir -p "$kdir"
 	kunit_py() { (cd "$tree" && "$python" tools/testing/kunit/kunit.py "$@" --build_dir="$kdir"); }
 	secs kunit_py build --jobs "$(nproc)" >/dev/null
 	for ((i = 1; i <= n; i++)); do
-		# Each loop starts from a tree its build is up to date with.
-		secs make -s guest >/dev/null
-		touch "$tree/kernel/bpf/rhashtab.c"
-		t=$(secs ./run.sh rhash_ops)
-		ours+=("$t")
-		secs kunit_py build --jobs "$(nproc)" >/dev/null
-		touch "$tree/lib/rhashtable.c"
-		theirs+=("$(secs kunit_py run --jobs "$(nproc)")")
-		row "round $i: ours, kunit.py" "$t, ${theirs[-1]}"
+		for how in touch edit; do
+			# Each loop starts from a tree its build is up to date with.
+			secs make -s guest >/dev/null
+			change "$how" kernel/bpf/rhashtab.c "$i"
+			t=$(secs ./run.sh rhash_ops)
+			ours[$how]+=" $t"
+			secs kunit_py build --jobs "$(nproc)" >/dev/null
+			change "$how" lib/rhashtable.c "$i"
+			theirs[$how]+=" $(secs kunit_py run --jobs "$(nproc)")"
+			row "round $i, $how: ours, kunit.py" "$t, ${theirs[$how]##* }"
+		done
 	done
 	local a b
-	a=$(median <<<"${ours[*]}")
-	b=$(median <<<"${theirs[*]}")
-	row "touch kernel/bpf/rhashtab.c -> ./run.sh rhash_ops, median of $n" "$a"
-	row "touch lib/rhashtable.c -> kunit.py run, median of $n" "$b"
-	printf 'timings: %-58s %7.2f\n' "ratio ours / kunit.py (goal <= 0.7)" "$(echo "$a / $b" | bc -l)"
+	for how in touch edit; do
+		a=$(median <<<"${ours[$how]# }")
+		b=$(median <<<"${theirs[$how]# }")
+		row "$how kernel/bpf/rhashtab.c -> ./run.sh rhash_ops, median of $n" "$a"
+		row "$how lib/rhashtable.c -> kunit.py run, median of $n" "$b"
+		printf 'timings: %-58s %7.2f\n' "$how: ratio ours / kunit.py (goal <= 0.7)" \
+			"$(echo "$a / $b" | bc -l)"
+	done
 }
 
 cold() {
