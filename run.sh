@@ -140,9 +140,9 @@ if [ "$mode" = shell ] || [ "$gdb" = interactive ]; then
 	cmdline+=(RHB_MODE="$mode" RHB_FILTER="$filter")
 	echo "$prog: booting $variant interactively: ${cmdline[*]}"
 	if [ -n "$gdb" ]; then
-		exec gdb "${gdb_setup[@]}" --args "$kernel" "${cmdline[@]}"
+		exec taskset -c "$(guest_cpu 1)" gdb "${gdb_setup[@]}" --args "$kernel" "${cmdline[@]}"
 	fi
-	exec "$kernel" "${cmdline[@]}"
+	exec taskset -c "$(guest_cpu 1)" "$kernel" "${cmdline[@]}"
 fi
 
 hold_lock "$results"
@@ -150,7 +150,7 @@ ulimit -c 0
 
 if [ "$mode" = list ]; then
 	log=$results/console.log
-	boot "$log" "" "$kernel" "${cmdline[@]}" RHB_MODE=list RHB_FILTER="$filter" \
+	boot "$log" "" 1 "$kernel" "${cmdline[@]}" RHB_MODE=list RHB_FILTER="$filter" \
 		kunit.action=list >/dev/null || status=$?
 	# KUnit (kunit.action=list) and the guest suites both print suite.test.
 	tr -d '\r' <"$log" | grep -E '^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$' >&5 || true
@@ -204,7 +204,7 @@ if [ "$jobs" = 1 ]; then
 	fi
 	echo "$prog: booting $variant: ${launch[*]}"
 	status=0
-	boot "${logs[0]}" "" "${launch[@]}" || status=$?
+	boot "${logs[0]}" "" 1 "${launch[@]}" || status=$?
 	statuses=("$status")
 else
 	# KUnit runs at boot in the first guest only; each guest runs its share.
@@ -218,7 +218,7 @@ else
 		[ "$k" = 1 ] || extra=(kunit.enable=0)
 		(
 			status=0
-			boot "${logs[k - 1]}" "[$k] " "$kernel" "${cmdline[@]}" "${extra[@]}" \
+			boot "${logs[k - 1]}" "[$k] " "$k" "$kernel" "${cmdline[@]}" "${extra[@]}" \
 				RHB_MODE=run RHB_FILTER="$filter" RHB_SUITES="$share" || status=$?
 			echo "$status" >"$results/.status-$k"
 		) &

@@ -86,7 +86,7 @@ log=$results/console.log
 echo "$prog: booting $variant: $kernel ${cmdline[*]}"
 start=$(date +%s.%N)
 status=0
-boot "$log" "" "$kernel" "${cmdline[@]}" || status=$?
+boot "$log" "" 1 "$kernel" "${cmdline[@]}" || status=$?
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 step_done bench "$elapsed"
 

@@ -98,7 +98,11 @@ static unsigned long long now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-/* Runs @walk until it has run MIN_WALKS times and the writer MIN_CYCLES cycles meanwhile. */
+/*
+ * Runs @walk until it has run MIN_WALKS times, MIN_WALKS of them across a
+ * resize, and the writer MIN_CYCLES cycles meanwhile. How many walks that
+ * takes depends on how fast a walk is against a resize.
+ */
 static void walk_during_churn(struct churn_test *t, void (*walk)(struct churn_test *t, void *arg),
 			      void *arg, const char *what)
 {
@@ -106,8 +110,8 @@ static void walk_during_churn(struct churn_test *t, void (*walk)(struct churn_te
 	unsigned int from = cycles(t), walks, before;
 
 	t->c.what = what;
-	for (walks = 0; (walks < MIN_WALKS || cycles(t) - from < MIN_CYCLES) &&
-	     now_ms() < deadline; walks++) {
+	for (walks = 0; (walks < MIN_WALKS || cycles(t) - from < MIN_CYCLES ||
+			 t->churned_walks < MIN_WALKS) && now_ms() < deadline; walks++) {
 		before = __atomic_load_n(&t->ch.grows, __ATOMIC_RELAXED) +
 			 __atomic_load_n(&t->ch.shrinks, __ATOMIC_RELAXED);
 		rhb_walk_check_start(&t->c);

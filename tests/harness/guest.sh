@@ -109,16 +109,36 @@ hold_lock() {
 	flock "$fd"
 }
 
-# boot LOG PREFIX COMMAND...: runs a guest in its own session (so a timeout
-# kills all of UML's processes), its console saved in LOG and streamed,
-# each line after PREFIX. Status: the guest's, 137 if the watchdog killed it.
+# guest_cpu K: the host CPU guest K runs on, the K-th of those we may use
+# (modulo their number). A guest syscall is a ptrace round trip between
+# UML's kernel process and the guest process: on one CPU a switch, on two
+# a wake-up of an idle CPU each way. Every suite runs 5 to 7 times faster
+# with the whole guest on one CPU.
+guest_cpu() {
+	local cpus=() parts part
+	IFS=, read -ra parts <<<"$(awk '$1 == "Cpus_allowed_list:" { print $2 }' /proc/self/status)"
+	for part in "${parts[@]}"; do
+		if [[ $part == *-* ]]; then
+			mapfile -t -O "${#cpus[@]}" cpus < <(seq "${part%-*}" "${part#*-}")
+		else
+			cpus+=("$part")
+		fi
+	done
+	echo "${cpus[($1 - 1) % ${#cpus[@]}]}"
+}
+
+# boot LOG PREFIX K COMMAND...: runs guest K on its CPU (guest_cpu), in its
+# own session (so a timeout kills all of UML's processes), its console saved
+# in LOG and streamed, each line after PREFIX. Status: the guest's, 137 if
+# the watchdog killed it.
 boot() {
-	local log=$1 prefix=$2 guest watchdog status=0
-	shift 2
+	local log=$1 prefix=$2 cpu guest watchdog status=0
+	cpu=$(guest_cpu "$3")
+	shift 3
 	if [ -n "$prefix" ]; then
-		setsid "$@" </dev/null > >(tee "$log" | sed -u "s/^/$prefix/") 2>&1 &
+		setsid taskset -c "$cpu" "$@" </dev/null > >(tee "$log" | sed -u "s/^/$prefix/") 2>&1 &
 	else
-		setsid "$@" </dev/null > >(tee "$log") 2>&1 &
+		setsid taskset -c "$cpu" "$@" </dev/null > >(tee "$log") 2>&1 &
 	fi
 	guest=$!
 	watchdog=""
