@@ -139,10 +139,11 @@ filter=$(
 if [ "$mode" = shell ] || [ "$gdb" = interactive ]; then
 	cmdline+=(RHB_MODE="$mode" RHB_FILTER="$filter")
 	echo "$prog: booting $variant interactively: ${cmdline[*]}"
+	pin=(taskset -c "$(guest_cpu 1)")
 	if [ -n "$gdb" ]; then
-		exec taskset -c "$(guest_cpu 1)" gdb "${gdb_setup[@]}" --args "$kernel" "${cmdline[@]}"
+		exec "${pin[@]}" gdb "${gdb_setup[@]}" --args "$kernel" "${cmdline[@]}"
 	fi
-	exec taskset -c "$(guest_cpu 1)" "$kernel" "${cmdline[@]}"
+	exec "${pin[@]}" "$kernel" "${cmdline[@]}"
 fi
 
 hold_lock "$results"

@@ -81,14 +81,16 @@ change() {
 		touch "$f"
 		return
 	fi
-	[ -n "${saved[$f]+set}" ] || saved[$f]=$(mktemp)
-	[ -s "${saved[$f]}" ] || cp "$f" "${saved[$f]}"
+	if [ -z "${saved[$f]+set}" ]; then
+		saved[$f]=$(mktemp)
+		cp "$f" "${saved[$f]}"
+	fi
 	printf '/* tests/timings.sh, round %s */\n' "$3" >>"$f"
 }
 put_back() {
 	local f
 	for f in "${!saved[@]}"; do
-		[ ! -s "${saved[$f]}" ] || cat "${saved[$f]}" >"$f"
+		cat "${saved[$f]}" >"$f"
 		rm -f "${saved[$f]}"
 	done
 }

@@ -134,9 +134,10 @@ static void expect_counts(struct alloc *skel, __u32 runs, __u64 inserts, __u64 d
 
 /*
  * One BPF_MAP_UPDATE_BATCH call: the kernel inserts element after element
- * through the same path as bpf_map_update_elem(), back to back, without the
- * ~50 us a syscall costs on UML between two of them. Every key is new, so
- * every update is an insert (batches take no BPF_NOEXIST).
+ * through the same path as bpf_map_update_elem(), back to back, with no
+ * syscall (a ptrace round trip on UML) between two of them for irq_work to
+ * catch up in. Every key is new, so every update is an insert (batches take
+ * no BPF_NOEXIST).
  */
 RHB_TEST(hash_no_prealloc_100k_inserts_from_userspace)
 {
